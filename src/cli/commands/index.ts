@@ -1,0 +1,23 @@
+/** Every `b2m` command, in the order `b2m --help` lists them. */
+import type { Command } from 'commander';
+import { registerDataset } from './dataset.js';
+import { registerDemo } from './demo.js';
+import { registerDoctor } from './doctor.js';
+import { registerEmbed } from './embed.js';
+import { registerFeatures } from './features.js';
+import { registerNifti } from './nifti.js';
+import { registerRidge } from './ridge.js';
+import { registerStimuli } from './stimuli.js';
+import { registerSynth } from './synth.js';
+
+export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerDemo,
+  registerSynth,
+  registerDataset,
+  registerNifti,
+  registerStimuli,
+  registerFeatures,
+  registerEmbed,
+  registerRidge,
+  registerDoctor,
+];
