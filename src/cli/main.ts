@@ -21,6 +21,11 @@ export function buildProgram(): Command {
 
 /** Runs the CLI; exit code 1 for user errors (message only), 2 for bugs (with stack). */
 export async function main(argv: string[]): Promise<void> {
+  // `b2m … | head` closes the pipe early; that is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   const program = buildProgram().exitOverride();
   try {
     await program.parseAsync(argv);

@@ -1,0 +1,153 @@
+/**
+ * NIfTI datatypes: header code ↔ name, bytes per voxel, the typed array that holds
+ * them, and the value range (for writing integers). One table, so readers, writers
+ * and the CLI agree.
+ */
+
+export type NiftiDatatype =
+  | 'uint8'
+  | 'int8'
+  | 'int16'
+  | 'uint16'
+  | 'int32'
+  | 'uint32'
+  | 'int64'
+  | 'uint64'
+  | 'float32'
+  | 'float64';
+
+/** Any typed array that holds one NIfTI datatype's voxels. */
+export type VoxelArray =
+  | Uint8Array
+  | Int8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array;
+
+/** Typed arrays of plain numbers (everything but the 64-bit integer arrays). */
+export type NumberVoxelArray = Exclude<VoxelArray, BigInt64Array | BigUint64Array>;
+
+export interface DatatypeInfo {
+  readonly name: NiftiDatatype;
+  /** The `datatype` code of the header. */
+  readonly code: number;
+  readonly bytes: number;
+  readonly integer: boolean;
+  /** Smallest and largest storable value (integers; ±Infinity for floats). */
+  readonly min: number;
+  readonly max: number;
+  /** Whether float32 represents every stored value exactly (else reads default to float64). */
+  readonly exactInFloat32: boolean;
+  /** Builds a view of `length` voxels over `buffer` from `byteOffset` (which must be aligned). */
+  view(buffer: ArrayBufferLike, byteOffset: number, length: number): VoxelArray;
+  /** A fresh zeroed array of `length` voxels. */
+  alloc(length: number): VoxelArray;
+}
+
+function info(
+  name: NiftiDatatype,
+  code: number,
+  bytes: number,
+  integer: boolean,
+  min: number,
+  max: number,
+  exactInFloat32: boolean,
+  Ctor: {
+    new (buffer: ArrayBufferLike, byteOffset: number, length: number): VoxelArray;
+    new (length: number): VoxelArray;
+  },
+): DatatypeInfo {
+  return {
+    name,
+    code,
+    bytes,
+    integer,
+    min,
+    max,
+    exactInFloat32,
+    view: (buffer, byteOffset, length) => new Ctor(buffer, byteOffset, length),
+    alloc: (length) => new Ctor(length),
+  };
+}
+
+/** Every supported datatype, by name. */
+export const DATATYPES: Readonly<Record<NiftiDatatype, DatatypeInfo>> = {
+  uint8: info('uint8', 2, 1, true, 0, 255, true, Uint8Array),
+  int8: info('int8', 256, 1, true, -128, 127, true, Int8Array),
+  int16: info('int16', 4, 2, true, -32768, 32767, true, Int16Array),
+  uint16: info('uint16', 512, 2, true, 0, 65535, true, Uint16Array),
+  int32: info('int32', 8, 4, true, -2147483648, 2147483647, false, Int32Array),
+  uint32: info('uint32', 768, 4, true, 0, 4294967295, false, Uint32Array),
+  int64: info('int64', 1024, 8, true, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, false, BigInt64Array),
+  uint64: info('uint64', 1280, 8, true, 0, Number.MAX_SAFE_INTEGER, false, BigUint64Array),
+  float32: info(
+    'float32',
+    16,
+    4,
+    false,
+    Number.NEGATIVE_INFINITY,
+    Number.POSITIVE_INFINITY,
+    true,
+    Float32Array,
+  ),
+  float64: info(
+    'float64',
+    64,
+    8,
+    false,
+    Number.NEGATIVE_INFINITY,
+    Number.POSITIVE_INFINITY,
+    false,
+    Float64Array,
+  ),
+};
+
+/** Codes the standard defines that we recognise but cannot hold as one number per voxel. */
+const UNSUPPORTED_CODES: Readonly<Record<number, string>> = {
+  1: 'binary (1 bit)',
+  32: 'complex64',
+  128: 'rgb24',
+  1536: 'float128',
+  1792: 'complex128',
+  2048: 'complex256',
+  2304: 'rgba32',
+};
+
+const BY_CODE: ReadonlyMap<number, DatatypeInfo> = new Map(Object.values(DATATYPES).map((d) => [d.code, d]));
+
+/** The datatype of a header code, or a description of why it is not supported. */
+export function datatypeFromCode(code: number): DatatypeInfo | { unsupported: string } {
+  const d = BY_CODE.get(code);
+  if (d) return d;
+  return { unsupported: UNSUPPORTED_CODES[code] ?? `unknown code ${code}` };
+}
+
+export function isDatatypeName(name: string): name is NiftiDatatype {
+  return Object.hasOwn(DATATYPES, name);
+}
+
+/** The datatype a typed array holds (Float32Array → float32, …). */
+export function datatypeOfArray(a: VoxelArray): NiftiDatatype {
+  if (a instanceof Uint8Array || a instanceof Uint8ClampedArray) return 'uint8';
+  if (a instanceof Int8Array) return 'int8';
+  if (a instanceof Int16Array) return 'int16';
+  if (a instanceof Uint16Array) return 'uint16';
+  if (a instanceof Int32Array) return 'int32';
+  if (a instanceof Uint32Array) return 'uint32';
+  if (a instanceof BigInt64Array) return 'int64';
+  if (a instanceof BigUint64Array) return 'uint64';
+  if (a instanceof Float32Array) return 'float32';
+  return 'float64';
+}
+
+/** Swaps the byte order of `bytes` in place, `size` bytes per element (Buffer's native swaps). */
+export function swapBytes(bytes: Buffer, size: number): void {
+  if (size === 2) bytes.swap16();
+  else if (size === 4) bytes.swap32();
+  else if (size === 8) bytes.swap64();
+}
