@@ -1,0 +1,44 @@
+/**
+ * Music and text embeddings behind one interface (types.ts) and registry
+ * (registry.ts): the built-in `dsp` features, LAION-CLAP from local ONNX weights,
+ * Spotify basic-pitch; captions through TF-IDF + SVD or CLAP's text tower.
+ */
+export {
+  BASIC_PITCH_BLOCKS,
+  BASIC_PITCH_DIM,
+  BasicPitchRunner,
+  createBasicPitchEmbedder,
+} from './basic-pitch.js';
+export { cacheKey, EmbeddingCache } from './cache.js';
+export {
+  clapRequiredFiles,
+  createClapAudioEmbedder,
+  createClapTextEmbedder,
+  resolveClapDir,
+} from './clap/clap.js';
+export { writeStandinClap } from './clap/standin.js';
+export { createDspEmbedder, DSP_BLOCKS, DSP_DIM, DSP_SAMPLE_RATE } from './dsp/dsp.js';
+export { expandAudioPaths, readAudioList, readCaptions } from './inputs.js';
+export { embedFile } from './job.js';
+export { type EmbedFilesOptions, type EmbedFilesResult, embedFiles, stackClips } from './pool.js';
+export { DEFAULT_MAX_SECONDS, prepareAudio } from './prepare.js';
+export {
+  createEmbedder,
+  DEFAULT_EMBEDDER,
+  EMBEDDERS,
+  type EmbedderEntry,
+  type EmbedderOptions,
+  embedderEntry,
+  TEXT_EMBEDDERS,
+  textEmbedderEntry,
+} from './registry.js';
+export { Standardizer, type StandardizerState } from './standardize.js';
+export { TfidfSvdEmbedder } from './text/tfidf.js';
+export {
+  DEFAULT_WINDOWS,
+  type Embedder,
+  type EmbeddingBlock,
+  type TextEmbedder,
+  type WindowSpec,
+} from './types.js';
+export { MIN_CLIP_SECONDS, windowCount, windowStarts } from './windows.js';
