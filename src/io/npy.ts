@@ -1,0 +1,425 @@
+/**
+ * NumPy `.npy` files (format versions 1.0, 2.0 and 3.0), read and written without
+ * numpy. Spec: numpy's `numpy.lib.format` — magic `\x93NUMPY`, version, a header
+ * length (u16 in 1.0, u32 in 2.0+), then a Python dict literal
+ * `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }` padded with spaces
+ * and a newline so the data starts on a 64-byte boundary, then the raw data.
+ *
+ * Reading streams the data straight into one typed array (no second copy, no 2 GB
+ * Buffer limit). Big-endian files are byte-swapped on read. Writing always produces
+ * little-endian C-order data with a header byte-identical to numpy's, atomically.
+ */
+import { open } from 'node:fs/promises';
+import { type DType, Matrix } from '../linalg/matrix.js';
+import { openAtomicStream } from '../util/atomic.js';
+import { UserError } from '../util/errors.js';
+
+/** The element types we read, by numpy's name. */
+export type NpyDType =
+  | 'float32'
+  | 'float64'
+  | 'int8'
+  | 'uint8'
+  | 'int16'
+  | 'uint16'
+  | 'int32'
+  | 'uint32'
+  | 'int64'
+  | 'uint64'
+  | 'bool';
+
+export type NpyData =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
+
+/** An array as stored in a `.npy` file. `data` is in the file's order (see `fortranOrder`). */
+export interface NpyArray {
+  shape: number[];
+  dtype: NpyDType;
+  /** Elements in file order: C order (last axis fastest) unless `fortranOrder`. Bool → Uint8Array of 0/1. */
+  data: NpyData;
+  /** True when the file stores the first axis fastest (column-major for 2-D). */
+  fortranOrder: boolean;
+}
+
+interface KindInfo {
+  dtype: NpyDType;
+  size: number;
+  make: (buf: ArrayBuffer, offset: number, length: number) => NpyData;
+}
+
+const KINDS: Record<string, KindInfo> = {
+  f4: { dtype: 'float32', size: 4, make: (b, o, n) => new Float32Array(b, o, n) },
+  f8: { dtype: 'float64', size: 8, make: (b, o, n) => new Float64Array(b, o, n) },
+  i1: { dtype: 'int8', size: 1, make: (b, o, n) => new Int8Array(b, o, n) },
+  u1: { dtype: 'uint8', size: 1, make: (b, o, n) => new Uint8Array(b, o, n) },
+  b1: { dtype: 'bool', size: 1, make: (b, o, n) => new Uint8Array(b, o, n) },
+  i2: { dtype: 'int16', size: 2, make: (b, o, n) => new Int16Array(b, o, n) },
+  u2: { dtype: 'uint16', size: 2, make: (b, o, n) => new Uint16Array(b, o, n) },
+  i4: { dtype: 'int32', size: 4, make: (b, o, n) => new Int32Array(b, o, n) },
+  u4: { dtype: 'uint32', size: 4, make: (b, o, n) => new Uint32Array(b, o, n) },
+  i8: { dtype: 'int64', size: 8, make: (b, o, n) => new BigInt64Array(b, o, n) },
+  u8: { dtype: 'uint64', size: 8, make: (b, o, n) => new BigUint64Array(b, o, n) },
+};
+
+const DESCR_OF: Record<NpyDType, string> = {
+  float32: '<f4',
+  float64: '<f8',
+  int8: '|i1',
+  uint8: '|u1',
+  bool: '|b1',
+  int16: '<i2',
+  uint16: '<u2',
+  int32: '<i4',
+  uint32: '<u4',
+  int64: '<i8',
+  uint64: '<u8',
+};
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+interface ParsedHeader {
+  kind: KindInfo;
+  bigEndian: boolean;
+  fortranOrder: boolean;
+  shape: number[];
+  /** Byte offset of the data from the start of the file. */
+  dataOffset: number;
+  count: number;
+}
+
+/** Parses the preamble + header dict; `bytes` must hold at least the whole header. */
+function parseHeader(bytes: Uint8Array, file: string): ParsedHeader | { needBytes: number } {
+  if (bytes.length < 10) return { needBytes: 10 };
+  for (let i = 0; i < 6; i++) {
+    if (bytes[i] !== MAGIC[i]) {
+      throw new UserError('not a NumPy .npy file (bad magic bytes)', {
+        file,
+        hint: 'save the array with numpy.save(path, array)',
+      });
+    }
+  }
+  const major = bytes[6] as number;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let headerLen: number;
+  let start: number;
+  if (major === 1) {
+    headerLen = view.getUint16(8, true);
+    start = 10;
+  } else if (major === 2 || major === 3) {
+    if (bytes.length < 12) return { needBytes: 12 };
+    headerLen = view.getUint32(8, true);
+    start = 12;
+  } else {
+    throw new UserError(`unsupported .npy format version ${major}.${bytes[7]}`, {
+      file,
+      hint: 'save with a current numpy (format 1.0, 2.0 or 3.0)',
+    });
+  }
+  if (bytes.length < start + headerLen) return { needBytes: start + headerLen };
+  const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(
+    bytes.subarray(start, start + headerLen),
+  );
+  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
+  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
+  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
+  if (descr === undefined || fortran === undefined || shapeText === undefined) {
+    throw new UserError(`malformed .npy header: ${JSON.stringify(header.trim())}`, {
+      file,
+      hint: 'the file may be truncated or not written by numpy; save it again with numpy.save',
+    });
+  }
+  const order = descr[0];
+  const code = descr.slice(1);
+  const kind = KINDS[code];
+  if (!kind || !(order === '<' || order === '>' || order === '|' || order === '=')) {
+    throw new UserError(`unsupported .npy dtype '${descr}'`, {
+      file,
+      field: 'descr',
+      hint: 'convert the array first, e.g. numpy.save(path, a.astype(numpy.float32))',
+    });
+  }
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0)
+    .map((s) => Number(s.replace(/L$/, '')));
+  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
+    throw new UserError(`malformed .npy shape (${shapeText})`, { file, field: 'shape' });
+  }
+  const count = shape.reduce((a, b) => a * b, 1);
+  return {
+    kind,
+    bigEndian: order === '>' && kind.size > 1,
+    fortranOrder: fortran === 'True',
+    shape,
+    dataOffset: start + headerLen,
+    count,
+  };
+}
+
+function byteSwap(bytes: Uint8Array, size: number): void {
+  for (let i = 0; i < bytes.length; i += size) {
+    for (let a = i, b = i + size - 1; a < b; a++, b--) {
+      const t = bytes[a] as number;
+      bytes[a] = bytes[b] as number;
+      bytes[b] = t;
+    }
+  }
+}
+
+function finish(h: ParsedHeader, dataBytes: Uint8Array, file: string, owned: boolean): NpyArray {
+  const need = h.count * h.kind.size;
+  if (dataBytes.length < need) {
+    throw new UserError(
+      `.npy file is truncated: the header promises ${need} data bytes, the file has ${dataBytes.length}`,
+      { file, hint: 'the file was not completely written; create it again' },
+    );
+  }
+  let bytes = dataBytes.subarray(0, need);
+  // A copy when misaligned for the typed array, or to byte-swap without touching the caller's bytes.
+  if (bytes.byteOffset % h.kind.size !== 0 || (h.bigEndian && !owned)) bytes = Uint8Array.from(bytes);
+  if (h.bigEndian) byteSwap(bytes, h.kind.size);
+  return {
+    shape: h.shape,
+    dtype: h.kind.dtype,
+    data: h.kind.make(bytes.buffer as ArrayBuffer, bytes.byteOffset, h.count),
+    fortranOrder: h.fortranOrder,
+  };
+}
+
+/** Parses a whole `.npy` file held in memory (e.g. a member of an `.npz`). */
+export function parseNpy(bytes: Uint8Array, file = '<memory>'): NpyArray {
+  const h = parseHeader(bytes, file);
+  if ('needBytes' in h) {
+    throw new UserError('.npy data is truncated inside its header', { file });
+  }
+  return finish(h, bytes.subarray(h.dataOffset), file, false);
+}
+
+/** Reads a `.npy` file. Errors name the file and say how to fix it. */
+export async function readNpy(path: string): Promise<NpyArray> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new UserError(`cannot open ${path}: ${(e as Error).message}`, {
+      file: path,
+      hint: 'check the path',
+      cause: e,
+    });
+  }
+  try {
+    const size = (await fh.stat()).size;
+    let head = new Uint8Array(Math.min(size, 4096));
+    await readFully(fh, head, 0);
+    let h = parseHeader(head, path);
+    if ('needBytes' in h) {
+      if (h.needBytes > size) throw new UserError('.npy file is truncated inside its header', { file: path });
+      head = new Uint8Array(h.needBytes);
+      await readFully(fh, head, 0);
+      h = parseHeader(head, path);
+      if ('needBytes' in h) throw new UserError('malformed .npy header', { file: path });
+    }
+    const need = h.count * h.kind.size;
+    const have = size - h.dataOffset;
+    if (have < need) {
+      throw new UserError(
+        `.npy file is truncated: the header promises ${need} data bytes, the file has ${have}`,
+        { file: path, hint: 'the file was not completely written; create it again' },
+      );
+    }
+    // Read straight into an aligned buffer sized for the typed array.
+    const buf = new ArrayBuffer(need);
+    const bytes = new Uint8Array(buf);
+    await readFully(fh, bytes, h.dataOffset);
+    return finish(h, bytes, path, true);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readFully(
+  fh: Awaited<ReturnType<typeof open>>,
+  target: Uint8Array,
+  position: number,
+): Promise<void> {
+  const CHUNK = 1 << 26;
+  let done = 0;
+  while (done < target.length) {
+    const len = Math.min(CHUNK, target.length - done);
+    const { bytesRead } = await fh.read(target, done, len, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+}
+
+/** The header numpy writes for this array (same bytes as `numpy.save`). */
+export function npyHeader(dtype: NpyDType, shape: readonly number[], fortranOrder = false): Uint8Array {
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  const dict = `{'descr': '${DESCR_OF[dtype]}', 'fortran_order': ${fortranOrder ? 'True' : 'False'}, 'shape': ${shapeText}, }`;
+  // numpy pads so that preamble + header + '\n' is a multiple of 64.
+  let preamble = 10;
+  let total = preamble + dict.length + 1;
+  let pad = (64 - (total % 64)) % 64;
+  let major = 1;
+  if (dict.length + pad + 1 > 0xffff) {
+    major = 2;
+    preamble = 12;
+    total = preamble + dict.length + 1;
+    pad = (64 - (total % 64)) % 64;
+  }
+  const headerLen = dict.length + pad + 1;
+  const out = new Uint8Array(preamble + headerLen);
+  out.set(MAGIC, 0);
+  out[6] = major;
+  out[7] = 0;
+  const view = new DataView(out.buffer);
+  if (major === 1) view.setUint16(8, headerLen, true);
+  else view.setUint32(8, headerLen, true);
+  const text = `${dict}${' '.repeat(pad)}\n`;
+  for (let i = 0; i < text.length; i++) out[preamble + i] = text.charCodeAt(i);
+  return out;
+}
+
+function dtypeOfData(data: NpyData): NpyDType {
+  if (data instanceof Float32Array) return 'float32';
+  if (data instanceof Float64Array) return 'float64';
+  if (data instanceof Int8Array) return 'int8';
+  if (data instanceof Uint8Array) return 'uint8';
+  if (data instanceof Int16Array) return 'int16';
+  if (data instanceof Uint16Array) return 'uint16';
+  if (data instanceof Int32Array) return 'int32';
+  if (data instanceof Uint32Array) return 'uint32';
+  if (data instanceof BigInt64Array) return 'int64';
+  return 'uint64';
+}
+
+/** Serialises an array to `.npy` bytes (C order, little-endian). */
+export function encodeNpy(data: NpyData, shape: readonly number[], dtype?: NpyDType): Uint8Array {
+  checkShape(data, shape);
+  const header = npyHeader(dtype ?? dtypeOfData(data), shape);
+  const out = new Uint8Array(header.length + data.byteLength);
+  out.set(header, 0);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), header.length);
+  return out;
+}
+
+function checkShape(data: NpyData, shape: readonly number[]): void {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count !== data.length) {
+    throw new UserError(`array has ${data.length} elements but shape (${shape.join(', ')}) needs ${count}`);
+  }
+}
+
+/**
+ * Writes `data` (C order, i.e. last axis fastest) with `shape` to `path` atomically.
+ * Pass `dtype: 'bool'` to store a Uint8Array of 0/1 as numpy bools.
+ */
+export async function writeNpy(
+  path: string,
+  data: NpyData,
+  shape: readonly number[],
+  opts: { dtype?: NpyDType } = {},
+): Promise<void> {
+  checkShape(data, shape);
+  const header = npyHeader(opts.dtype ?? dtypeOfData(data), shape);
+  const out = await openAtomicStream(path);
+  try {
+    await writeChunk(out.stream, header);
+    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    const CHUNK = 1 << 24;
+    for (let i = 0; i < bytes.length; i += CHUNK) await writeChunk(out.stream, bytes.subarray(i, i + CHUNK));
+    await out.commit();
+  } catch (e) {
+    await out.abort();
+    if (e instanceof UserError) throw e;
+    throw new UserError(`cannot write ${path}: ${(e as Error).message}`, {
+      file: path,
+      hint: 'check that the folder is writable and the disk has room',
+      cause: e,
+    });
+  }
+}
+
+function writeChunk(stream: NodeJS.WritableStream, chunk: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(chunk, (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+export interface ReadMatrixOptions {
+  /** Convert to this precision (default: keep the file's float32/float64). */
+  dtype?: DType;
+  /** What a file is called in error messages (default: its path). */
+  what?: string;
+}
+
+/**
+ * Converts a float `.npy` array to a row-major `Matrix`. 2-D arrays keep their
+ * shape; a 1-D array of length n becomes an n × 1 column. Fortran order is
+ * transposed into row-major. Integer, bool and other dtypes are rejected.
+ */
+export function npyToMatrix(arr: NpyArray, file: string, opts: ReadMatrixOptions = {}): Matrix {
+  const what = opts.what ?? 'array';
+  if (arr.dtype !== 'float32' && arr.dtype !== 'float64') {
+    throw new UserError(`${what} has dtype ${arr.dtype}; only float32 and float64 are accepted`, {
+      file,
+      field: 'dtype',
+      hint: 'convert it in numpy: numpy.save(path, a.astype(numpy.float32))',
+    });
+  }
+  if (arr.shape.length !== 1 && arr.shape.length !== 2) {
+    throw new UserError(`${what} must be 2-D (rows × columns), got shape (${arr.shape.join(', ')})`, {
+      file,
+      field: 'shape',
+      hint: 'reshape it in numpy, e.g. a.reshape(a.shape[0], -1)',
+    });
+  }
+  const rows = arr.shape[0] as number;
+  const cols = arr.shape.length === 2 ? (arr.shape[1] as number) : 1;
+  let m = new Matrix(rows, cols, arr.data as Float32Array | Float64Array);
+  if (arr.fortranOrder && arr.shape.length === 2) {
+    // Column-major rows × cols is row-major cols × rows.
+    m = new Matrix(cols, rows, m.data).transpose();
+  }
+  if (opts.dtype && opts.dtype !== m.dtype) m = m.astype(opts.dtype);
+  return m;
+}
+
+/** Reads a 2-D float `.npy` file as a row-major `Matrix` (see `npyToMatrix`). */
+export async function readNpyMatrix(path: string, opts: ReadMatrixOptions = {}): Promise<Matrix> {
+  return npyToMatrix(await readNpy(path), path, opts);
+}
+
+/** Writes a `Matrix` as a 2-D C-order `.npy` (or 1-D when `asVector` and it has one row or column). */
+export async function writeNpyMatrix(
+  path: string,
+  m: Matrix,
+  opts: { asVector?: boolean } = {},
+): Promise<void> {
+  const shape = opts.asVector && (m.rows === 1 || m.cols === 1) ? [m.size] : [m.rows, m.cols];
+  await writeNpy(path, m.data, shape);
+}
+
+/** Integer or float labels (e.g. run numbers per sample) as plain numbers; 1-D only. */
+export function npyToNumbers(arr: NpyArray, file: string, what = 'array'): number[] {
+  if (arr.shape.length !== 1 && !(arr.shape.length === 2 && arr.shape[1] === 1)) {
+    throw new UserError(`${what} must be 1-D, got shape (${arr.shape.join(', ')})`, {
+      file,
+      field: 'shape',
+      hint: 'save a 1-D array, e.g. numpy.save(path, labels.ravel())',
+    });
+  }
+  const out: number[] = new Array(arr.data.length);
+  for (let i = 0; i < arr.data.length; i++) out[i] = Number(arr.data[i]);
+  return out;
+}

@@ -1,0 +1,125 @@
+/**
+ * Small dense helpers the ridge engine needs around the backend's BLAS/LAPACK
+ * calls: float64 column means, gathering a row subset × column range with centring,
+ * row scaling and column scattering. All O(size) loops over row-major data.
+ */
+import { allocate, type FloatArray, Matrix } from '../linalg/matrix.js';
+
+/** Column means in float64 of columns [c0, c1), over all rows or over `rows` (indices) when given. */
+export function columnMeans(m: Matrix, rows?: Int32Array, c0 = 0, c1 = m.cols): Float64Array {
+  const { cols, data } = m;
+  const w = c1 - c0;
+  const acc = new Float64Array(w);
+  const n = rows ? rows.length : m.rows;
+  for (let k = 0; k < n; k++) {
+    const o = (rows ? (rows[k] as number) : k) * cols + c0;
+    for (let j = 0; j < w; j++) acc[j] += data[o + j] as number;
+  }
+  if (n > 0) for (let j = 0; j < w; j++) acc[j] /= n;
+  return acc;
+}
+
+/**
+ * Copies rows `rows` (all when null) and columns [c0, c1) of `m`, subtracting
+ * `shift[j - c0]` from column j when `shift` is given. Result: n_rows × (c1 − c0).
+ */
+export function gather<T extends FloatArray>(
+  m: Matrix<T>,
+  rows: Int32Array | null,
+  c0 = 0,
+  c1 = m.cols,
+  shift: Float64Array | null = null,
+): Matrix<T> {
+  const w = c1 - c0;
+  const n = rows ? rows.length : m.rows;
+  const out = allocate(m.dtype, n * w) as T;
+  const src = m.data;
+  for (let k = 0; k < n; k++) {
+    const so = (rows ? (rows[k] as number) : k) * m.cols + c0;
+    const oo = k * w;
+    if (shift) for (let j = 0; j < w; j++) out[oo + j] = (src[so + j] as number) - (shift[j] as number);
+    else out.set(src.subarray(so, so + w), oo);
+  }
+  return new Matrix(n, w, out);
+}
+
+/** B[i, j] /= (lambda[i] + alpha[j]), in place: applies (Λ + α_j)⁻¹ to column j of B (k × t). */
+export function scaleByShiftedInverse(B: Matrix, lambda: Float64Array, alphas: ArrayLike<number>): void {
+  const { rows, cols, data } = B;
+  for (let i = 0; i < rows; i++) {
+    const l = lambda[i] as number;
+    const o = i * cols;
+    for (let j = 0; j < cols; j++) data[o + j] = (data[o + j] as number) / (l + (alphas[j] as number));
+  }
+}
+
+/** out = M with column i scaled by 1 / (lambda[i] + alpha), i.e. M (Λ + α)⁻¹. */
+export function scaleColumns<T extends FloatArray>(
+  M: Matrix<T>,
+  lambda: Float64Array,
+  alpha: number,
+  out: Matrix<T>,
+): void {
+  const { rows, cols, data } = M;
+  const f = new Float64Array(cols);
+  for (let i = 0; i < cols; i++) f[i] = 1 / ((lambda[i] as number) + alpha);
+  const o = out.data;
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let i = 0; i < cols; i++) o[base + i] = (data[base + i] as number) * (f[i] as number);
+  }
+}
+
+/** Writes `src` (rows × w) into columns [c0, c0 + w) of `dst` (rows × cols). */
+export function scatterCols(dst: Matrix, src: Matrix, c0: number): void {
+  const w = src.cols;
+  for (let i = 0; i < src.rows; i++) {
+    dst.data.set(src.data.subarray(i * w, (i + 1) * w), i * dst.cols + c0);
+  }
+}
+
+/** Eigenvalues as float64, clamped at 0 (rounding can make a PSD matrix's smallest ones slightly negative). */
+export function clampedEigenvalues(values: FloatArray): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = Math.max(0, values[i] as number);
+  return out;
+}
+
+/** What one pass over a matrix learns: column means (float64) and which columns are constant. */
+export interface ColumnScan {
+  means: Float64Array;
+  /** 1 where every row holds the same value. */
+  constant: Uint8Array;
+}
+
+/**
+ * One pass over M (instead of one each for finiteness, means and constant columns,
+ * which matters for a 60,000-column X). Throws a UserError naming the first NaN/Inf.
+ */
+export function scanColumns(M: Matrix, what: string): ColumnScan {
+  const { rows, cols, data } = M;
+  const sum = new Float64Array(cols);
+  const varies = new Uint8Array(cols);
+  const first = data.subarray(0, cols);
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    for (let j = 0; j < cols; j++) {
+      const v = data[o + j] as number;
+      sum[j] += v;
+      if (v !== first[j]) varies[j] = 1;
+    }
+  }
+  // A NaN/Inf anywhere makes its column sum non-finite; locate it only then.
+  for (let j = 0; j < cols; j++) {
+    if (!Number.isFinite(sum[j] as number)) {
+      M.assertFinite(what);
+      break;
+    }
+  }
+  const constant = new Uint8Array(cols);
+  for (let j = 0; j < cols; j++) {
+    sum[j] = rows > 0 ? (sum[j] as number) / rows : 0;
+    constant[j] = varies[j] ? 0 : 1;
+  }
+  return { means: sum, constant };
+}

@@ -1,0 +1,291 @@
+/**
+ * Ridge regression with one regularisation strength per target, chosen by
+ * cross-validation (the himalaya scheme, exact scikit-learn objective).
+ *
+ * Objective per target: ‖y − Xw − b‖² + α‖w‖² (no 1/n), as scikit-learn's `Ridge`.
+ * Per fold the training data is decomposed once (solvers.ts, or once for all
+ * folds by the dual solver); each target batch is projected once; then each batch
+ * of alphas costs one GEMM plus a scoring pass. Peak memory holds one fold's
+ * decomposition and one target batch with one alpha batch's predictions — never
+ * n_alphas × n_samples × n_targets (both batch sizes come from the memory budget).
+ * Each target then gets its best alpha (ties → the larger alpha) and the model is
+ * refitted on all training rows, every target with its own alpha, from one
+ * decomposition of the whole training set.
+ */
+import { getBackend } from '../linalg/index.js';
+import { type DType, type FloatArray, Matrix } from '../linalg/matrix.js';
+import { UserError } from '../util/errors.js';
+import { silentProgress } from '../util/progress.js';
+import { columnMeans, gather, scanColumns, scatterCols } from './blocks.js';
+import { describeCv, makeFolds } from './cv.js';
+import { emptyTally, instrument } from './instrument.js';
+import { RidgeModel } from './model.js';
+import {
+  DEFAULT_ALPHAS,
+  defaultMaxMemoryBytes,
+  formatBytes,
+  RIDGE_DEFAULTS,
+  type RidgeCVOptions,
+  validateAlphas,
+} from './options.js';
+import { SCORERS } from './scores.js';
+import { chooseSolver } from './solvers.js';
+
+/**
+ * Fits ridge with a per-target alpha chosen by CV, then refits on all rows.
+ * X: n_samples × n_features, Y: n_samples × n_targets (same rows).
+ * Returns a model with alphas (n_targets), coef (n_features × n_targets),
+ * intercept (n_targets), cvScores (n_alphas × n_targets).
+ */
+export async function fitRidgeCV(X: Matrix, Y: Matrix, opts: RidgeCVOptions = {}): Promise<RidgeModel> {
+  const t0 = performance.now();
+  const alphaGrid = [...(opts.alphas ?? DEFAULT_ALPHAS)];
+  const cvSpec = opts.cv ?? RIDGE_DEFAULTS.cv;
+  const scorer = SCORERS[opts.score ?? RIDGE_DEFAULTS.score];
+  if (!scorer) {
+    throw new UserError(`unknown score '${opts.score}'`, { field: 'score', hint: 'use r2 or pearson' });
+  }
+  const fitIntercept = opts.fitIntercept ?? RIDGE_DEFAULTS.fitIntercept;
+  const progress = opts.progress ?? silentProgress;
+  const log = opts.log ?? (() => {});
+  validateAlphas(alphaGrid);
+
+  const n = X.rows;
+  const p = X.cols;
+  const t = Y.cols;
+  if (Y.rows !== n) {
+    throw new UserError(`X has ${n} rows (samples) but Y has ${Y.rows}`, {
+      hint: 'X and Y must have one row per sample, in the same order',
+    });
+  }
+  if (n < 2 || p < 1 || t < 1) {
+    throw new UserError(
+      `need at least 2 samples, 1 feature and 1 target; got X ${n} × ${p}, Y ${Y.rows} × ${t}`,
+    );
+  }
+  // One pass each: NaN/Inf (error), column means, constant columns.
+  const xScan = scanColumns(X, 'X');
+  const yScan = scanColumns(Y, 'Y');
+  const folds = makeFolds(n, cvSpec);
+
+  const dtype: DType =
+    opts.dtype && opts.dtype !== 'auto'
+      ? opts.dtype
+      : X.dtype === 'float64' && Y.dtype === 'float64' && n * p <= RIDGE_DEFAULTS.autoFloat64MaxEntries
+        ? 'float64'
+        : 'float32';
+  const Xd = X.dtype === dtype ? X : X.astype(dtype);
+  const Yd = Y.dtype === dtype ? Y : Y.astype(dtype);
+
+  const warnings = checkConstants(xScan.constant, yScan.constant, fitIntercept);
+  for (const w of warnings) log(`warning: ${w}`);
+
+  const solver = chooseSolver(n, p, opts.solver ?? RIDGE_DEFAULTS.solver);
+  const elt = dtype === 'float32' ? 4 : 8;
+  const maxVal = Math.max(...folds.map((f) => f.test.length));
+  const budget = opts.maxMemoryBytes ?? defaultMaxMemoryBytes();
+  let fixed =
+    elt * n * p * (fitIntercept && X.dtype === dtype ? 2 : 1) + // X (+ centred or converted copy)
+    elt * n * t * (Y.dtype !== dtype ? 2 : 1) + // Y
+    elt * p * t + // coef
+    8 * t * (alphaGrid.length + 3) + // cv score sums, alphas, intercept, means
+    solver.fixedBytes(n, p, maxVal, elt);
+  // Each target of a batch holds the solver's buffers plus one prediction block of
+  // n_val rows per alpha of an alpha batch; shrink the alpha batch before the target batch.
+  const perTargetFor = (ab: number) => solver.perTargetBytes(n, p, elt) + elt * maxVal * ab;
+  let alphaBatch = alphaGrid.length;
+  while (alphaBatch > 1 && Math.floor((budget - fixed) / perTargetFor(alphaBatch)) < Math.min(t, 256)) {
+    alphaBatch = Math.ceil(alphaBatch / 2);
+  }
+  const perTarget = perTargetFor(alphaBatch);
+  // The stacked, scaled copies of A for one alpha batch (alphaBatch · n_val × k).
+  fixed += elt * alphaBatch * maxVal * solver.rank(n, p);
+  if (fixed + perTarget > budget) {
+    throw new UserError(
+      `ridge needs at least ${formatBytes(fixed + perTarget)} for X ${n} × ${p}, Y ${n} × ${t} with the ${solver.name} solver, over the memory budget of ${formatBytes(budget)}`,
+      {
+        field: 'max-memory',
+        hint: `raise the budget (maxMemoryBytes / --max-memory)${dtype === 'float64' ? ', work in float32' : ''}, or select fewer features${solver.name === 'dual' ? ' or samples' : ''}`,
+      },
+    );
+  }
+  const maxBatch = opts.maxTargetBatch ?? RIDGE_DEFAULTS.maxTargetBatch;
+  const batch = Math.max(1, Math.min(t, maxBatch, Math.floor((budget - fixed) / perTarget)));
+  const nBatches = Math.ceil(t / batch);
+  log(
+    `ridge: ${solver.name} solver (${p} features ${p < n ? '<' : '≥'} ${n} samples${opts.solver && opts.solver !== 'auto' ? ', forced' : ''}), ${dtype}, ${describeCv(cvSpec, folds)}, ${alphaGrid.length} alphas, ${t} targets in ${nBatches} batch(es) of ≤ ${batch}, alphas in batches of ≤ ${alphaBatch}, planned memory ${formatBytes(fixed + perTarget * batch)} of ${formatBytes(budget)}`,
+  );
+
+  const tally = emptyTally();
+  const rawBackend = opts.backend ?? (await getBackend());
+  const backend = instrument(rawBackend, tally);
+  const xMean = fitIntercept ? xScan.means : null;
+  // Centre a copy; when Xd is already our own converted copy, centre it in place.
+  const Xc = xMean ? (Xd === X ? gather(Xd, null, 0, p, xMean) : centreInPlace(Xd, xMean)) : Xd;
+  const yMean = fitIntercept ? yScan.means : new Float64Array(t);
+
+  const tSetup = performance.now();
+  const instance = await solver.create({ backend, X: Xc, Y: Yd, fitIntercept });
+  const setupSeconds = (performance.now() - tSetup) / 1000;
+  const nAlphas = alphaGrid.length;
+  const cvSum = new Float64Array(nAlphas * t);
+  const stepScores = new Float64Array(batch);
+  const totalSteps = folds.length * nBatches * nAlphas + nBatches;
+  let step = 0;
+  progress.start(`ridge ${solver.name} CV`, totalSteps);
+  const tCv = performance.now();
+  for (let fi = 0; fi < folds.length; fi++) {
+    const f = folds[fi]!;
+    const op = await instance.fold(f);
+    const nVal = op.nVal;
+    for (let j0 = 0; j0 < t; j0 += batch) {
+      const j1 = Math.min(t, j0 + batch);
+      const w = j1 - j0;
+      const ytrMean = fitIntercept ? columnMeans(Yd, f.train, j0, j1) : null;
+      const Ytr = gather(Yd, f.train, j0, j1, ytrMean);
+      const Yval = gather(Yd, f.test, j0, j1, ytrMean);
+      const truthStats = scorer.prepare(Yval.data, nVal, w);
+      const predict = await op.batch(Ytr, Yval, j0, j1);
+      for (let a0 = 0; a0 < nAlphas; a0 += alphaBatch) {
+        const a1 = Math.min(nAlphas, a0 + alphaBatch);
+        const P = await predict(alphaGrid.slice(a0, a1));
+        for (let a = a0; a < a1; a++) {
+          const block = P.data.subarray((a - a0) * nVal * w, (a - a0 + 1) * nVal * w);
+          scorer.score(Yval.data, block, nVal, w, truthStats, stepScores);
+          const row = a * t + j0;
+          for (let j = 0; j < w; j++) cvSum[row + j] += stepScores[j]!;
+          progress.update(++step, `fold ${fi + 1}/${folds.length}`);
+        }
+      }
+    }
+  }
+  const cvSeconds = (performance.now() - tCv) / 1000;
+
+  const cvScores = new Matrix(nAlphas, t, cvSum);
+  for (let k = 0; k < cvSum.length; k++) cvSum[k] = cvSum[k]! / folds.length;
+  const alphas = pickAlphas(cvScores, alphaGrid);
+
+  const tRefit = performance.now();
+  const refit = await instance.refit();
+  const coef = Matrix.zeros(p, t, dtype) as Matrix<FloatArray>;
+  for (let j0 = 0; j0 < t; j0 += batch) {
+    const j1 = Math.min(t, j0 + batch);
+    const Yc = gather(Yd, null, j0, j1, fitIntercept ? yMean.subarray(j0, j1) : null);
+    const cb = await refit.coef(Yc, alphas.subarray(j0, j1));
+    scatterCols(coef, cb, j0);
+    progress.update(++step, 'refit');
+  }
+  const intercept = new Float64Array(t);
+  if (xMean) {
+    // b = ȳ − x̄ᵀ w, accumulated in float64.
+    const acc = new Float64Array(yMean);
+    for (let i = 0; i < p; i++) {
+      const m = xMean[i]!;
+      if (m === 0) continue;
+      const o = i * t;
+      for (let j = 0; j < t; j++) acc[j] -= m * coef.data[o + j]!;
+    }
+    intercept.set(acc);
+  }
+  const refitSeconds = (performance.now() - tRefit) / 1000;
+  progress.finish(`${solver.name}, ${t} targets`);
+
+  return new RidgeModel({
+    coef,
+    intercept,
+    alphas,
+    cvScores,
+    info: {
+      solver: solver.name,
+      score: scorer.name,
+      fitIntercept,
+      dtype,
+      alphaGrid,
+      alphaBatch,
+      cv: describeCv(cvSpec, folds),
+      nFolds: folds.length,
+      nSamples: n,
+      nFeatures: p,
+      nTargets: t,
+      targetBatch: batch,
+      nBatches,
+      timings: {
+        total: (performance.now() - t0) / 1000,
+        setup: setupSeconds,
+        cv: cvSeconds,
+        refit: refitSeconds,
+      },
+      work: tally,
+      backend: rawBackend.info.name,
+      warnings,
+    },
+  });
+}
+
+/** Best alpha per target; ties (and all-NaN columns) go to the larger alpha. */
+export function pickAlphas(cvScores: Matrix<Float64Array>, alphaGrid: readonly number[]): Float64Array {
+  const t = cvScores.cols;
+  const order = alphaGrid.map((a, i) => [a, i] as const).sort((x, y) => x[0] - y[0]);
+  const out = new Float64Array(t);
+  for (let j = 0; j < t; j++) {
+    let best = Number.NEGATIVE_INFINITY;
+    let bestAlpha = order[order.length - 1]![0];
+    for (const [a, i] of order) {
+      const s = cvScores.data[i * t + j]!;
+      if (s >= best) {
+        best = s;
+        bestAlpha = a;
+      }
+    }
+    out[j] = bestAlpha;
+  }
+  return out;
+}
+
+function centreInPlace<T extends Matrix>(M: T, mean: Float64Array): T {
+  const { rows, cols, data } = M;
+  for (let i = 0; i < rows; i++) {
+    const o = i * cols;
+    for (let j = 0; j < cols; j++) data[o + j] = data[o + j]! - mean[j]!;
+  }
+  return M;
+}
+
+/**
+ * Constant columns of X are kept (ridge gives them weight 0 once centred) but
+ * reported; if every column is constant there is nothing to learn. Constant
+ * targets are reported too (their R² is undefined; scored as scikit-learn does).
+ */
+function checkConstants(xConstant: Uint8Array, yConstant: Uint8Array, fitIntercept: boolean): string[] {
+  const warnings: string[] = [];
+  const cx = indicesOf(xConstant);
+  if (cx.length === xConstant.length && fitIntercept) {
+    throw new UserError(
+      `every column of X is constant (${xConstant.length} columns); there is nothing to fit`,
+      {
+        hint: 'check that X holds the features (e.g. voxels were not all masked out or zero-filled)',
+      },
+    );
+  }
+  if (cx.length > 0) {
+    warnings.push(
+      `X has ${cx.length} constant column(s) (${listSome(cx)}); they are kept and get ${fitIntercept ? 'zero weight' : 'weight like any feature (no intercept)'}`,
+    );
+  }
+  const cy = indicesOf(yConstant);
+  if (cy.length > 0) {
+    warnings.push(`Y has ${cy.length} constant target(s) (${listSome(cy)}); their R² is not informative`);
+  }
+  return warnings;
+}
+
+function indicesOf(flags: Uint8Array): number[] {
+  const out: number[] = [];
+  for (let j = 0; j < flags.length; j++) if (flags[j]) out.push(j);
+  return out;
+}
+
+function listSome(idx: number[]): string {
+  const head = idx.slice(0, 5).map((i) => `#${i}`);
+  return idx.length > 5 ? `${head.join(', ')}, …` : head.join(', ');
+}
