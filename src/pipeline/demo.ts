@@ -179,7 +179,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
   }
   const standardizer = Standardizer.fit(stackedTrain);
   const perClip = new Map<number, Matrix<Float32Array>>();
-  emb.clips.forEach((E, i) => perClip.set(i, standardizer.transform(E)));
+  for (const [i, E] of emb.clips.entries()) perClip.set(i, standardizer.transform(E));
 
   // 4. Per subject: preprocess, decode, score.
   const options = resolvePreprocessOptions({ window: DEFAULT_WINDOWS });
