@@ -13,6 +13,7 @@ import { open } from 'node:fs/promises';
 import { type DType, Matrix } from '../linalg/matrix.js';
 import { openAtomicStream } from '../util/atomic.js';
 import { UserError } from '../util/errors.js';
+import { elementTypeOf } from './typed-arrays.js';
 
 /** The element types we read, by numpy's name. */
 export type NpyDType =
@@ -291,16 +292,7 @@ export function npyHeader(dtype: NpyDType, shape: readonly number[], fortranOrde
 }
 
 function dtypeOfData(data: NpyData): NpyDType {
-  if (data instanceof Float32Array) return 'float32';
-  if (data instanceof Float64Array) return 'float64';
-  if (data instanceof Int8Array) return 'int8';
-  if (data instanceof Uint8Array) return 'uint8';
-  if (data instanceof Int16Array) return 'int16';
-  if (data instanceof Uint16Array) return 'uint16';
-  if (data instanceof Int32Array) return 'int32';
-  if (data instanceof Uint32Array) return 'uint32';
-  if (data instanceof BigInt64Array) return 'int64';
-  return 'uint64';
+  return elementTypeOf(data) as NpyDType;
 }
 
 /** Serialises an array to `.npy` bytes (C order, little-endian). */

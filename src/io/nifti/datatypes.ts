@@ -4,6 +4,8 @@
  * and the CLI agree.
  */
 
+import { elementTypeOf } from '../typed-arrays.js';
+
 export type NiftiDatatype =
   | 'uint8'
   | 'int8'
@@ -133,16 +135,7 @@ export function isDatatypeName(name: string): name is NiftiDatatype {
 
 /** The datatype a typed array holds (Float32Array → float32, …). */
 export function datatypeOfArray(a: VoxelArray): NiftiDatatype {
-  if (a instanceof Uint8Array || a instanceof Uint8ClampedArray) return 'uint8';
-  if (a instanceof Int8Array) return 'int8';
-  if (a instanceof Int16Array) return 'int16';
-  if (a instanceof Uint16Array) return 'uint16';
-  if (a instanceof Int32Array) return 'int32';
-  if (a instanceof Uint32Array) return 'uint32';
-  if (a instanceof BigInt64Array) return 'int64';
-  if (a instanceof BigUint64Array) return 'uint64';
-  if (a instanceof Float32Array) return 'float32';
-  return 'float64';
+  return elementTypeOf(a) as NiftiDatatype;
 }
 
 /** Swaps the byte order of `bytes` in place, `size` bytes per element (Buffer's native swaps). */
