@@ -14,6 +14,7 @@ import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDesign } from '../src/fmri/design.js';
+import { pearson } from '../src/metrics/correlation.js';
 import { buildMusic } from '../src/synth/music/build.js';
 import { composeTrack } from '../src/synth/music/compose.js';
 import { GENRES } from '../src/synth/music/genres.js';
@@ -29,6 +30,7 @@ import {
 } from '../src/synth/music/separability.js';
 import { loadSoundfont, SOUNDFONTS, soundfontPath } from '../src/synth/music/soundfonts.js';
 import { ConsoleProgress } from '../src/util/progress.js';
+import { fluidsynthArgs, hasFluidsynth } from './lib/fluidsynth.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: number) => {
@@ -49,30 +51,6 @@ const cpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
-const pearson = (a: ArrayLike<number>, b: ArrayLike<number>) => {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += (a[i] as number) / n;
-    mb += (b[i] as number) / n;
-  }
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const x = (a[i] as number) - ma;
-    const y = (b[i] as number) - mb;
-    sab += x * y;
-    saa += x * x;
-    sbb += y * y;
-  }
-  return sab / Math.sqrt(saa * sbb);
-};
-
-function hasFluidsynth(): boolean {
-  return spawnSync('fluidsynth', ['--version'], { stdio: 'ignore' }).status === 0;
-}
 
 /**
  * Runs FluidSynth's file renderer over `mids` (reverb and chorus off, as ours);
@@ -80,26 +58,9 @@ function hasFluidsynth(): boolean {
  */
 function fluidsynth(sf: string, mids: string[], out: string): { wall: number; cpu: number } {
   const t = performance.now();
-  const cmd = [
-    'fluidsynth',
-    '-ni',
-    '-q',
-    '-R',
-    '0',
-    '-C',
-    '0',
-    '-g',
-    '0.5',
-    '-r',
-    String(SR),
-    '-O',
-    's16',
-    '-T',
-    'raw',
-  ];
   const r = spawnSync(
     'bash',
-    ['-c', '"$@" >/dev/null || exit 1; times', 'bash', ...cmd, '-F', out, sf, ...mids],
+    ['-c', '"$@" >/dev/null || exit 1; times', 'bash', 'fluidsynth', ...fluidsynthArgs(sf, mids, out, SR)],
     {
       encoding: 'utf8',
     },

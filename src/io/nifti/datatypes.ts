@@ -4,19 +4,10 @@
  * and the CLI agree.
  */
 
-import { elementTypeOf } from '../typed-arrays.js';
+import { type ElementTypeName, elementTypeOf } from '../typed-arrays.js';
 
-export type NiftiDatatype =
-  | 'uint8'
-  | 'int8'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'uint32'
-  | 'int64'
-  | 'uint64'
-  | 'float32'
-  | 'float64';
+/** NIfTI datatypes we read and write, by numpy's name (the shared element types). */
+export type NiftiDatatype = ElementTypeName;
 
 /** Any typed array that holds one NIfTI datatype's voxels. */
 export type VoxelArray =
@@ -135,7 +126,7 @@ export function isDatatypeName(name: string): name is NiftiDatatype {
 
 /** The datatype a typed array holds (Float32Array → float32, …). */
 export function datatypeOfArray(a: VoxelArray): NiftiDatatype {
-  return elementTypeOf(a) as NiftiDatatype;
+  return elementTypeOf(a);
 }
 
 /** Swaps the byte order of `bytes` in place, `size` bytes per element (Buffer's native swaps). */

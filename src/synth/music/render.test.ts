@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { decodeAudioFile, melSpectrogram } from '../../audio/index.js';
+import { pearson } from '../../metrics/correlation.js';
 import { applyLoudnessRule, PEAK_CEILING, renderScore, roomReverb } from './render.js';
 import type { Score } from './score.js';
 import { loadSoundfont, SOUNDFONTS } from './soundfonts.js';
@@ -121,26 +122,6 @@ describe('renderScore against FluidSynth (reference renders in test/fixtures/syn
     const l = Array.from(m.data, (v) => Math.log10(v + 1e-12));
     const top = Math.max(...l);
     return l.map((v) => Math.max(top - 8, v));
-  };
-  const pearson = (a: number[], b: number[]) => {
-    const n = Math.min(a.length, b.length);
-    let ma = 0;
-    let mb = 0;
-    for (let i = 0; i < n; i++) {
-      ma += (a[i] as number) / n;
-      mb += (b[i] as number) / n;
-    }
-    let sab = 0;
-    let saa = 0;
-    let sbb = 0;
-    for (let i = 0; i < n; i++) {
-      const x = (a[i] as number) - ma;
-      const y = (b[i] as number) - mb;
-      sab += x * y;
-      saa += x * x;
-      sbb += y * y;
-    }
-    return sab / Math.sqrt(saa * sbb);
   };
   for (const name of Object.keys(SOUNDFONTS)) {
     it(`matches FluidSynth's render of the same notes with ${name}`, async () => {
