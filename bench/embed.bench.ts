@@ -9,9 +9,13 @@
  *   2. `dsp` throughput over worker threads (one per core), projected to the 540
  *      stimuli of ds003720;
  *   3. cache hits: the same clips again, served from the on-disk cache;
- *   4. `basic-pitch` throughput on a subset, projected to 540.
+ *   4. `basic-pitch`, its default engine (ONNX Runtime on the converted graph)
+ *      against TF.js's WASM backend (the previous default) on the same clips:
+ *      per-clip medians in one thread and their ratio; then throughput over the
+ *      pool (N workers × 1 ONNX Runtime thread, and 1 worker × N threads), each
+ *      projected to the 540 stimuli.
  *
- *   node --import tsx bench/embed.bench.ts [--clips 540] [--bp-clips 24] [--stimuli DIR] [--workers N]
+ *   node --import tsx bench/embed.bench.ts [--clips 540] [--bp-clips 24] [--stimuli DIR] [--workers N] [--bp-only]
  *
  * Quality (reported, never asserted):
  *   node --import tsx bench/embed.bench.ts --quality TWIN_A TWIN_B [--embedders dsp,basic-pitch] [--train-per-genre N]
@@ -108,8 +112,8 @@ print(json.dumps(times))
 `;
 
 async function speed(): Promise<void> {
-  const nClips = Number(flag('--clips', '540'));
   const nBp = Number(flag('--bp-clips', '24'));
+  const nClips = args.includes('--bp-only') ? nBp : Number(flag('--clips', '540'));
   const cores = Number(flag('--workers', String(availableParallelism())));
   const tmp = mkdtempSync(join(tmpdir(), 'b2m-embed-bench-'));
   try {
@@ -132,91 +136,138 @@ async function speed(): Promise<void> {
     console.log(
       `embed bench: ${files.length} clips of 15 s at ${SR} Hz, ${cores} cores${stim ? ` (${stim})` : ' (synthetic)'}`,
     );
-
-    // 1. Single-thread frame features, ours vs numpy/scipy, same clips.
-    const sample = files.slice(0, Math.min(20, files.length));
-    const { decodeAudioFile } = await import('../src/audio/decode.js');
-    const { prepareAudio } = await import('../src/embed/prepare.js');
-    const ours: number[] = [];
-    for (const f of sample) {
-      const x = prepareAudio(await decodeAudioFile(f), SR);
-      const t0 = performance.now();
-      clipFrames(x);
-      ours.push(performance.now() - t0);
-    }
-    const py = findPython(['numpy', 'scipy']);
-    let pyMed = Number.NaN;
-    if (py && !stim) {
-      const script = join(tmp, 'ref.py');
-      writeFileSync(script, PY_REFERENCE);
-      const r = spawnSync(py, [script, ...sample], { encoding: 'utf8' });
-      if (r.status === 0) pyMed = median(JSON.parse(r.stdout) as number[]) * 1000;
-      else console.log(`python reference failed: ${r.stderr.slice(-300)}`);
-    }
-    const oursMed = median(ours);
-    console.log('\n| per clip, single thread (median of %d) | ms |', sample.length);
-    console.log('|---|---|');
-    console.log(
-      `| ours: dsp frame features (mel, MFCC+Δ, chroma, spectral, onset) | ${oursMed.toFixed(1)} |`,
-    );
-    if (Number.isFinite(pyMed)) {
-      console.log(`| numpy/scipy: mel, MFCC, chroma, spectral shape | ${pyMed.toFixed(1)} |`);
-      console.log(`| ratio ours / numpy | ${(oursMed / pyMed).toFixed(2)} |`);
-    } else
-      console.log('| numpy/scipy reference | not run (no numpy/scipy, or --stimuli audio not 16-bit wav) |');
-
-    // 2. dsp throughput over workers, no cache.
-    const t1 = performance.now();
-    await embedFiles(files, {
-      embedder: 'dsp',
-      windows: { window: 10, stride: 1.5 },
-      cacheDir: null,
-      workers: cores,
-    });
-    const dspS = (performance.now() - t1) / 1000;
-    // 3. Cache: populate, then time the hits.
-    const cacheDir = join(tmp, 'cache');
-    await embedFiles(files, {
-      embedder: 'dsp',
-      windows: { window: 10, stride: 1.5 },
-      cacheDir,
-      workers: cores,
-    });
-    const t2 = performance.now();
-    const hit = await embedFiles(files, {
-      embedder: 'dsp',
-      windows: { window: 10, stride: 1.5 },
-      cacheDir,
-      workers: cores,
-    });
-    const hitS = (performance.now() - t2) / 1000;
-    // 4. basic-pitch on a subset.
-    const bpFiles = files.slice(0, Math.min(nBp, files.length));
-    const t3 = performance.now();
-    await embedFiles(bpFiles, {
-      embedder: 'basic-pitch',
-      windows: { window: 10, stride: 1.5 },
-      cacheDir: null,
-      workers: cores,
-    });
-    const bpS = (performance.now() - t3) / 1000;
-
-    const per = (s: number, n: number) => ((s / n) * 1000).toFixed(1);
-    console.log(
-      `\n| throughput (${cores} worker threads) | clips | total s | ms per clip | projected for 540 clips, s |`,
-    );
-    console.log('|---|---|---|---|---|');
-    console.log(
-      `| dsp, no cache | ${files.length} | ${dspS.toFixed(1)} | ${per(dspS, files.length)} | ${((dspS / files.length) * 540).toFixed(0)} (target < 60) |`,
-    );
-    console.log(
-      `| dsp, all cache hits (${hit.cacheHits}) | ${files.length} | ${hitS.toFixed(2)} | ${per(hitS, files.length)} | ${((hitS / files.length) * 540).toFixed(1)} |`,
-    );
-    console.log(
-      `| basic-pitch (WASM), no cache | ${bpFiles.length} | ${bpS.toFixed(1)} | ${per(bpS, bpFiles.length)} | ${((bpS / bpFiles.length) * 540).toFixed(0)} (target < 300) |`,
-    );
+    if (!args.includes('--bp-only')) await dspSpeed(files, cores, tmp, stim);
+    await basicPitchSpeed(files.slice(0, Math.min(nBp, files.length)), cores);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** 1–3: dsp features, ours against numpy/scipy, throughput and cache hits. */
+async function dspSpeed(files: string[], cores: number, tmp: string, stim: string): Promise<void> {
+  // 1. Single-thread frame features, ours vs numpy/scipy, same clips.
+  const sample = files.slice(0, Math.min(20, files.length));
+  const { decodeAudioFile } = await import('../src/audio/decode.js');
+  const { prepareAudio } = await import('../src/embed/prepare.js');
+  const ours: number[] = [];
+  for (const f of sample) {
+    const x = prepareAudio(await decodeAudioFile(f), SR);
+    const t0 = performance.now();
+    clipFrames(x);
+    ours.push(performance.now() - t0);
+  }
+  const py = findPython(['numpy', 'scipy']);
+  let pyMed = Number.NaN;
+  if (py && !stim) {
+    const script = join(tmp, 'ref.py');
+    writeFileSync(script, PY_REFERENCE);
+    const r = spawnSync(py, [script, ...sample], { encoding: 'utf8' });
+    if (r.status === 0) pyMed = median(JSON.parse(r.stdout) as number[]) * 1000;
+    else console.log(`python reference failed: ${r.stderr.slice(-300)}`);
+  }
+  const oursMed = median(ours);
+  console.log('\n| per clip, single thread (median of %d) | ms |', sample.length);
+  console.log('|---|---|');
+  console.log(`| ours: dsp frame features (mel, MFCC+Δ, chroma, spectral, onset) | ${oursMed.toFixed(1)} |`);
+  if (Number.isFinite(pyMed)) {
+    console.log(`| numpy/scipy: mel, MFCC, chroma, spectral shape | ${pyMed.toFixed(1)} |`);
+    console.log(`| ratio ours / numpy | ${(oursMed / pyMed).toFixed(2)} |`);
+  } else
+    console.log('| numpy/scipy reference | not run (no numpy/scipy, or --stimuli audio not 16-bit wav) |');
+
+  // 2. dsp throughput over workers, no cache.
+  const t1 = performance.now();
+  await embedFiles(files, {
+    embedder: 'dsp',
+    windows: { window: 10, stride: 1.5 },
+    cacheDir: null,
+    workers: cores,
+  });
+  const dspS = (performance.now() - t1) / 1000;
+  // 3. Cache: populate, then time the hits.
+  const cacheDir = join(tmp, 'cache');
+  await embedFiles(files, {
+    embedder: 'dsp',
+    windows: { window: 10, stride: 1.5 },
+    cacheDir,
+    workers: cores,
+  });
+  const t2 = performance.now();
+  const hit = await embedFiles(files, {
+    embedder: 'dsp',
+    windows: { window: 10, stride: 1.5 },
+    cacheDir,
+    workers: cores,
+  });
+  const hitS = (performance.now() - t2) / 1000;
+  const per = (s: number, n: number) => ((s / n) * 1000).toFixed(1);
+  console.log(
+    `\n| throughput (${cores} worker threads) | clips | total s | ms per clip | projected for 540 clips, s |`,
+  );
+  console.log('|---|---|---|---|---|');
+  console.log(
+    `| dsp, no cache | ${files.length} | ${dspS.toFixed(1)} | ${per(dspS, files.length)} | ${((dspS / files.length) * 540).toFixed(0)} (target < 60) |`,
+  );
+  console.log(
+    `| dsp, all cache hits (${hit.cacheHits}) | ${files.length} | ${hitS.toFixed(2)} | ${per(hitS, files.length)} | ${((hitS / files.length) * 540).toFixed(1)} |`,
+  );
+}
+
+/** 4. basic-pitch: ONNX Runtime (default) against TF.js WASM, same clips. */
+async function basicPitchSpeed(files: string[], cores: number): Promise<void> {
+  const { decodeAudioFile } = await import('../src/audio/decode.js');
+  const { prepareAudio } = await import('../src/embed/prepare.js');
+  const { createBasicPitchEmbedder } = await import('../src/embed/basic-pitch/basic-pitch.js');
+  const windows = { window: 10, stride: 1.5 };
+  const sample = files.slice(0, Math.min(8, files.length));
+  const clips = await Promise.all(sample.map(async (f) => prepareAudio(await decodeAudioFile(f), SR)));
+  const perClip = async (backend: 'onnx' | 'tfjs-wasm'): Promise<number[]> => {
+    const emb = await createBasicPitchEmbedder({ backend, threads: 1 });
+    await emb.embed(clips[0] as Float32Array, windows); // warm-up: first-run allocations
+    const ms: number[] = [];
+    for (const x of clips) {
+      const t0 = performance.now();
+      await emb.embed(x, windows);
+      ms.push(performance.now() - t0);
+    }
+    await emb.dispose?.();
+    return ms;
+  };
+  const onnxMs = median(await perClip('onnx'));
+  const wasmMs = median(await perClip('tfjs-wasm'));
+  console.log(`\n| basic-pitch per 15-s clip, one thread (median of ${clips.length}) | ms |`);
+  console.log('|---|---|');
+  console.log(`| ONNX Runtime, graph converted in memory (default) | ${onnxMs.toFixed(0)} |`);
+  console.log(`| TF.js WASM backend | ${wasmMs.toFixed(0)} |`);
+  console.log(`| ratio WASM / ONNX | ${(wasmMs / onnxMs).toFixed(2)} |`);
+
+  const run = async (
+    workers: number,
+    opts: { basicPitchBackend?: 'onnx' | 'tfjs-wasm'; threads?: number },
+  ) => {
+    const t0 = performance.now();
+    await embedFiles(files, {
+      embedder: 'basic-pitch',
+      embedderOptions: opts,
+      windows,
+      cacheDir: null,
+      workers,
+    });
+    return (performance.now() - t0) / 1000;
+  };
+  const rows: [string, number][] = [
+    [`ONNX, ${cores} workers × 1 thread (default)`, await run(cores, {})],
+    [`ONNX, 1 worker × ${cores} threads`, await run(1, { threads: cores })],
+    [`TF.js WASM, ${cores} workers`, await run(cores, { basicPitchBackend: 'tfjs-wasm' })],
+  ];
+  console.log(
+    `\n| basic-pitch throughput, no cache (${files.length} clips, incl. model load) | total s | ms per clip | projected for 540 clips, s |`,
+  );
+  console.log('|---|---|---|---|');
+  for (const [label, s] of rows) {
+    console.log(
+      `| ${label} | ${s.toFixed(1)} | ${((s / files.length) * 1000).toFixed(0)} | ${((s / files.length) * 540).toFixed(0)} (target < 300) |`,
+    );
   }
 }
 

@@ -4,11 +4,13 @@
  * Spotify basic-pitch; captions through TF-IDF + SVD or CLAP's text tower.
  */
 export {
+  BASIC_PITCH_BACKENDS,
   BASIC_PITCH_BLOCKS,
   BASIC_PITCH_DIM,
+  type BasicPitchBackend,
   BasicPitchRunner,
   createBasicPitchEmbedder,
-} from './basic-pitch.js';
+} from './basic-pitch/basic-pitch.js';
 export { cacheKey, EmbeddingCache } from './cache.js';
 export {
   clapRequiredFiles,

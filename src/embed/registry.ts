@@ -7,8 +7,9 @@ import {
   BASIC_PITCH_BLOCKS,
   BASIC_PITCH_DIM,
   BASIC_PITCH_FINGERPRINT,
+  type BasicPitchBackend,
   createBasicPitchEmbedder,
-} from './basic-pitch.js';
+} from './basic-pitch/basic-pitch.js';
 import { clapAudioFingerprint, createClapAudioEmbedder, createClapTextEmbedder } from './clap/clap.js';
 import { createDspEmbedder, DSP_BLOCKS, DSP_DIM, DSP_FINGERPRINT } from './dsp/dsp.js';
 import type { Embedder, EmbeddingBlock, TextEmbedder } from './types.js';
@@ -19,6 +20,10 @@ export interface EmbedderOptions {
   modelDir?: string;
   /** CLAP: ONNX weight precision. */
   dtype?: 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4';
+  /** basic-pitch: engine ('onnx' default; 'tfjs-wasm', 'tfjs-cpu'; or $B2M_BASIC_PITCH_BACKEND). */
+  basicPitchBackend?: BasicPitchBackend;
+  /** basic-pitch (ONNX Runtime): intra-op threads per embedder (default 1 in a pool worker, else the cores). */
+  threads?: number;
 }
 
 export interface EmbedderEntry {
@@ -52,7 +57,7 @@ export const EMBEDDERS: Record<string, EmbedderEntry> = {
     parallel: true,
     blocks: BASIC_PITCH_BLOCKS,
     fingerprint: async () => BASIC_PITCH_FINGERPRINT,
-    create: () => createBasicPitchEmbedder(),
+    create: (o) => createBasicPitchEmbedder({ backend: o.basicPitchBackend, threads: o.threads }),
   },
 };
 

@@ -6,6 +6,8 @@ import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import {
+  BASIC_PITCH_BACKENDS,
+  type BasicPitchBackend,
   DEFAULT_EMBEDDER,
   DEFAULT_WINDOWS,
   EMBEDDERS,
@@ -34,10 +36,21 @@ interface EmbedFlags {
   index?: string;
   modelDir?: string;
   dtype?: string;
+  engine?: string;
   cache: string | boolean;
   workers?: string;
   maxSeconds: string;
   standardizeTrain?: string;
+}
+
+function engineFlag(v: string): BasicPitchBackend {
+  if (!(BASIC_PITCH_BACKENDS as readonly string[]).includes(v)) {
+    throw new UserError(`unknown basic-pitch engine "${v}"`, {
+      field: '--engine',
+      hint: `use one of: ${BASIC_PITCH_BACKENDS.join(', ')}`,
+    });
+  }
+  return v as BasicPitchBackend;
 }
 
 interface EmbedTextFlags {
@@ -100,6 +113,10 @@ export function registerEmbed(program: Command): void {
     .option('--model-dir <dir>', 'clap: local model folder (or $B2M_CLAP_DIR); see docs/embeddings.md')
     .option('--dtype <dtype>', 'clap: ONNX precision fp32|fp16|q8|int8|uint8|q4', 'fp32')
     .option(
+      '--engine <name>',
+      `basic-pitch: ${BASIC_PITCH_BACKENDS.join('|')} (default onnx, or $B2M_BASIC_PITCH_BACKEND; tfjs-* are the slow reference engines)`,
+    )
+    .option(
       '--cache <dir>',
       'embedding cache folder (default: $B2M_CACHE_DIR/embed or ~/.cache/brain2music/embed)',
     )
@@ -155,7 +172,11 @@ Examples:
       const t0 = Date.now();
       const res = await embedFiles(paths, {
         embedder: flags.embedder,
-        embedderOptions: { modelDir: flags.modelDir, dtype: flags.dtype as never },
+        embedderOptions: {
+          modelDir: flags.modelDir,
+          dtype: flags.dtype as never,
+          basicPitchBackend: flags.engine === undefined ? undefined : engineFlag(flags.engine),
+        },
         windows,
         cacheDir:
           flags.cache === false ? null : typeof flags.cache === 'string' ? flags.cache : defaultCacheDir(),

@@ -5,100 +5,15 @@
  * tokenizer. Weights are random (seeded), so the embeddings mean nothing; what is
  * real is the loading path, the feature extraction, the tokenizer and the session.
  *
- * The ONNX ModelProto is hand-encoded (protobuf wire format, a handful of
- * fields), so tests need no ONNX tooling:
+ * The ONNX models are encoded by our own writer (../onnx/writer.ts), so tests
+ * need no ONNX tooling:
  * - audio: input_features [B, 1, T, 64] → mean over (1, 2) → MatMul W[64, D] → audio_embeds [B, D]
  * - text: input_ids, attention_mask [B, S] → Gather E[V, D] → masked mean → text_embeds [B, D]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Rng } from '../../util/rng.js';
-
-// ---- protobuf wire format -------------------------------------------------
-
-function varint(n: number | bigint): number[] {
-  let v = BigInt.asUintN(64, BigInt(n));
-  const out: number[] = [];
-  do {
-    let b = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v > 0n) b |= 0x80;
-    out.push(b);
-  } while (v > 0n);
-  return out;
-}
-
-type Field = number[];
-const num = (field: number, v: number | bigint): Field => [...varint((field << 3) | 0), ...varint(v)];
-const bytes = (field: number, b: ArrayLike<number>): Field => [
-  ...varint((field << 3) | 2),
-  ...varint(b.length),
-  ...Array.from(b),
-];
-const str = (field: number, s: string): Field => bytes(field, new TextEncoder().encode(s));
-const msg = (field: number, ...parts: Field[]): Field => bytes(field, parts.flat());
-
-// ---- ONNX messages (field numbers from onnx.proto) -------------------------
-
-const FLOAT = 1;
-const INT64 = 7;
-
-function tensor(name: string, dims: number[], type: number, raw: Uint8Array): Field {
-  return [...dims.flatMap((d) => num(1, d)), ...num(2, type), ...str(8, name), ...bytes(9, raw)];
-}
-
-function floatTensor(name: string, dims: number[], values: Float32Array): Field {
-  return tensor(name, dims, FLOAT, new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
-}
-
-function int64Tensor(name: string, values: number[]): Field {
-  const b = new BigInt64Array(values.map((v) => BigInt(v)));
-  return tensor(name, [values.length], INT64, new Uint8Array(b.buffer));
-}
-
-/** dims: a number is a fixed size, a string a symbolic one ("batch"). */
-function valueInfo(name: string, type: number, dims: (number | string)[]): Field {
-  const shape = dims.map((d) => msg(1, typeof d === 'number' ? num(1, d) : str(2, d)));
-  return [...str(1, name), ...msg(2, msg(1, num(1, type), msg(2, ...shape)))];
-}
-
-interface Attr {
-  name: string;
-  ints?: number[];
-  i?: number;
-}
-
-function node(op: string, inputs: string[], outputs: string[], attrs: Attr[] = []): Field {
-  const a = attrs.map((x) =>
-    x.ints
-      ? msg(5, str(1, x.name), ...x.ints.map((v) => num(8, v)), num(20, 7))
-      : msg(5, str(1, x.name), num(3, x.i as number), num(20, 2)),
-  );
-  return [
-    ...inputs.flatMap((s) => str(1, s)),
-    ...outputs.flatMap((s) => str(2, s)),
-    ...str(4, op),
-    ...a.flat(),
-  ];
-}
-
-function model(graph: {
-  nodes: Field[];
-  inits: Field[];
-  inputs: Field[];
-  outputs: Field[];
-  name: string;
-}): Uint8Array {
-  const g = [
-    ...graph.nodes.flatMap((n) => msg(1, n)),
-    ...str(2, graph.name),
-    ...graph.inits.flatMap((t) => msg(5, t)),
-    ...graph.inputs.flatMap((v) => msg(11, v)),
-    ...graph.outputs.flatMap((v) => msg(12, v)),
-  ];
-  const opset = msg(8, str(1, ''), num(2, 13));
-  return new Uint8Array([...num(1, 7), ...str(2, 'brain2music-standin'), ...msg(7, g), ...opset]);
-}
+import { encodeOnnxModel, ONNX_FLOAT, ONNX_INT64 } from '../onnx/writer.js';
 
 function randomWeights(n: number, rng: Rng, scale: number): Float32Array {
   const w = new Float32Array(n);
@@ -106,54 +21,61 @@ function randomWeights(n: number, rng: Rng, scale: number): Float32Array {
   return w;
 }
 
+const opts = { opset: 13, producer: 'brain2music-standin' };
+
 /** ONNX bytes of the stand-in audio tower. */
 export function standinAudioModel(dim: number, nMels = 64, seed = 1): Uint8Array {
   const rng = new Rng(seed);
-  return model({
-    name: 'clap_audio_standin',
-    nodes: [
-      node(
-        'ReduceMean',
-        ['input_features'],
-        ['pooled'],
-        [
-          { name: 'axes', ints: [1, 2] },
-          { name: 'keepdims', i: 0 },
-        ],
-      ),
-      node('MatMul', ['pooled', 'W'], ['audio_embeds']),
-    ],
-    inits: [floatTensor('W', [nMels, dim], randomWeights(nMels * dim, rng, 1 / Math.sqrt(nMels)))],
-    inputs: [valueInfo('input_features', FLOAT, ['batch', 1, 'frames', nMels])],
-    outputs: [valueInfo('audio_embeds', FLOAT, ['batch', dim])],
-  });
+  return encodeOnnxModel(
+    {
+      name: 'clap_audio_standin',
+      nodes: [
+        {
+          op: 'ReduceMean',
+          inputs: ['input_features'],
+          outputs: ['pooled'],
+          attrs: { axes: { ints: [1, 2] }, keepdims: { i: 0 } },
+        },
+        { op: 'MatMul', inputs: ['pooled', 'W'], outputs: ['audio_embeds'] },
+      ],
+      initializers: [
+        { name: 'W', dims: [nMels, dim], data: randomWeights(nMels * dim, rng, 1 / Math.sqrt(nMels)) },
+      ],
+      inputs: [{ name: 'input_features', type: ONNX_FLOAT, dims: ['batch', 1, 'frames', nMels] }],
+      outputs: [{ name: 'audio_embeds', type: ONNX_FLOAT, dims: ['batch', dim] }],
+    },
+    opts,
+  );
 }
 
 /** ONNX bytes of the stand-in text tower (masked mean of token vectors). */
 export function standinTextModel(dim: number, vocab: number, seed = 2): Uint8Array {
   const rng = new Rng(seed);
-  return model({
-    name: 'clap_text_standin',
-    nodes: [
-      node('Gather', ['E', 'input_ids'], ['tok'], [{ name: 'axis', i: 0 }]),
-      node('Cast', ['attention_mask'], ['maskf'], [{ name: 'to', i: FLOAT }]),
-      node('Unsqueeze', ['maskf', 'axis2'], ['mask3']),
-      node('Mul', ['tok', 'mask3'], ['masked']),
-      node('ReduceSum', ['masked', 'axis1'], ['summed'], [{ name: 'keepdims', i: 0 }]),
-      node('ReduceSum', ['mask3', 'axis1'], ['count'], [{ name: 'keepdims', i: 0 }]),
-      node('Div', ['summed', 'count'], ['text_embeds']),
-    ],
-    inits: [
-      floatTensor('E', [vocab, dim], randomWeights(vocab * dim, rng, 1)),
-      int64Tensor('axis2', [2]),
-      int64Tensor('axis1', [1]),
-    ],
-    inputs: [
-      valueInfo('input_ids', INT64, ['batch', 'seq']),
-      valueInfo('attention_mask', INT64, ['batch', 'seq']),
-    ],
-    outputs: [valueInfo('text_embeds', FLOAT, ['batch', dim])],
-  });
+  return encodeOnnxModel(
+    {
+      name: 'clap_text_standin',
+      nodes: [
+        { op: 'Gather', inputs: ['E', 'input_ids'], outputs: ['tok'], attrs: { axis: { i: 0 } } },
+        { op: 'Cast', inputs: ['attention_mask'], outputs: ['maskf'], attrs: { to: { i: ONNX_FLOAT } } },
+        { op: 'Unsqueeze', inputs: ['maskf', 'axis2'], outputs: ['mask3'] },
+        { op: 'Mul', inputs: ['tok', 'mask3'], outputs: ['masked'] },
+        { op: 'ReduceSum', inputs: ['masked', 'axis1'], outputs: ['summed'], attrs: { keepdims: { i: 0 } } },
+        { op: 'ReduceSum', inputs: ['mask3', 'axis1'], outputs: ['count'], attrs: { keepdims: { i: 0 } } },
+        { op: 'Div', inputs: ['summed', 'count'], outputs: ['text_embeds'] },
+      ],
+      initializers: [
+        { name: 'E', dims: [vocab, dim], data: randomWeights(vocab * dim, rng, 1) },
+        { name: 'axis2', dims: [1], data: BigInt64Array.of(2n) },
+        { name: 'axis1', dims: [1], data: BigInt64Array.of(1n) },
+      ],
+      inputs: [
+        { name: 'input_ids', type: ONNX_INT64, dims: ['batch', 'seq'] },
+        { name: 'attention_mask', type: ONNX_INT64, dims: ['batch', 'seq'] },
+      ],
+      outputs: [{ name: 'text_embeds', type: ONNX_FLOAT, dims: ['batch', dim] }],
+    },
+    opts,
+  );
 }
 
 /** LAION-CLAP's feature extractor settings (clap-htsat-unfused's preprocessor_config.json). */

@@ -1,26 +1,27 @@
 /**
  * Spotify's basic-pitch (ICASSP 2022) as a harmony/pitch embedder. Its weights
  * ship inside the `@spotify/basic-pitch` npm package (a TF.js graph model), so it
- * runs offline. We run the graph on TF.js's WASM backend (SIMD, bundled .wasm
- * files read from disk) — the pure-JS CPU backend is ~15× slower.
+ * runs offline. Two engines run that graph (engine.ts):
+ * - `onnx` (default): converted to ONNX in memory and run by ONNX Runtime (ort.ts);
+ * - `tfjs-wasm` / `tfjs-cpu`: TF.js itself (tfjs.ts), ~5× / ~100× slower; the
+ *   fallback and the tests' reference.
  *
  * The package's own `evaluateModel` frames the audio with `tf.signal.frame`,
- * whose padding kernel fails on the WASM backend (a `fill` without dtype), so we
- * frame here exactly as it does (same constants, same overlap trimming; a test
- * checks the outputs against `evaluateModel` on the CPU backend) and batch all
- * frames of a clip into one call.
+ * whose padding kernel fails on the WASM backend (a `fill` without dtype), and is
+ * tied to TF.js, so we frame here exactly as it does (same constants, same
+ * overlap trimming; a test checks the outputs against `evaluateModel` on the CPU
+ * backend) and batch all frames of a clip into one call.
  *
  * Model outputs per 256-sample hop at 22,050 Hz (≈ 86 frames/s): note activations
  * (88 piano keys), onset activations (88) and a pitch contour (264 bins, 3 per
  * semitone). They are computed once per clip and pooled per window into:
  */
-import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { Matrix } from '../linalg/matrix.js';
-import { UserError } from '../util/errors.js';
-import type { Embedder, EmbeddingBlock, WindowSpec } from './types.js';
-import { windowStarts } from './windows.js';
+import { Matrix } from '../../linalg/matrix.js';
+import { UserError } from '../../util/errors.js';
+import type { Embedder, EmbeddingBlock, WindowSpec } from '../types.js';
+import { windowStarts } from '../windows.js';
+import type { PitchEngine } from './engine.js';
+import { AUDIO_N_SAMPLES, FFT_HOP, FRAMES_PER_INPUT, N_CONTOUR_BINS, N_NOTES, SR } from './model.js';
 
 export const BASIC_PITCH_BLOCKS: readonly EmbeddingBlock[] = [
   {
@@ -52,11 +53,12 @@ export const BASIC_PITCH_BLOCKS: readonly EmbeddingBlock[] = [
 ];
 
 export const BASIC_PITCH_DIM = 456;
-/** Changes whenever the pooling (or the model version) changes, invalidating cached rows. */
+/**
+ * Changes whenever the pooling (or the model version) changes, invalidating cached
+ * rows. The engines agree to float noise (≤ 1e-6 ONNX vs TF.js CPU, ~2e-4 vs WASM),
+ * so the engine is not part of it.
+ */
 export const BASIC_PITCH_FINGERPRINT = 'basic-pitch:1.0.1:pool-v1';
-const SR = 22050;
-const FFT_HOP = 256;
-const AUDIO_N_SAMPLES = SR * 2 - FFT_HOP; // 43,844: the model's input length
 const N_OVERLAP_FRAMES = 30;
 const OVERLAP = N_OVERLAP_FRAMES * FFT_HOP;
 const HOP = AUDIO_N_SAMPLES - OVERLAP;
@@ -69,83 +71,65 @@ export interface PitchActivations {
   contours: Matrix<Float32Array>;
 }
 
+export type BasicPitchBackend = 'onnx' | 'tfjs-wasm' | 'tfjs-cpu';
+export const BASIC_PITCH_BACKENDS: readonly BasicPitchBackend[] = ['onnx', 'tfjs-wasm', 'tfjs-cpu'];
+
 export interface BasicPitchOptions {
-  /** TF.js backend: 'wasm' (default, fast) or 'cpu' (pure JS, slow; for reference checks). */
-  backend?: 'wasm' | 'cpu';
+  /**
+   * 'onnx' (default): ONNX Runtime on the converted graph; 'tfjs-wasm': TF.js's
+   * WASM backend; 'tfjs-cpu': TF.js's pure-JS backend (slow; reference checks).
+   * Unset: $B2M_BASIC_PITCH_BACKEND, else 'onnx'.
+   */
+  backend?: BasicPitchBackend;
+  /** ONNX Runtime intra-op threads (default: 1 inside a pool worker, else every core). */
+  threads?: number;
   /** 2-s model frames per call (bounds memory). Default 16. */
   batch?: number;
 }
 
-type Tf = typeof import('@tensorflow/tfjs');
-type GraphModel = Awaited<ReturnType<Tf['loadGraphModel']>>;
-
-const require = createRequire(import.meta.url);
-
-async function loadTf(backend: 'wasm' | 'cpu'): Promise<Tf> {
-  const tf = await import('@tensorflow/tfjs');
-  if (backend === 'wasm') {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    // The .wasm binaries ship in the package; point the loader at them on disk.
-    wasm.setWasmPaths(
-      `${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`,
-    );
+/** The engine asked for: the option, else $B2M_BASIC_PITCH_BACKEND, else 'onnx'. */
+export function resolveBasicPitchBackend(backend?: string): BasicPitchBackend {
+  const b = backend ?? process.env.B2M_BASIC_PITCH_BACKEND ?? 'onnx';
+  if (!(BASIC_PITCH_BACKENDS as readonly string[]).includes(b)) {
+    throw new UserError(`unknown basic-pitch backend "${b}"`, {
+      field: backend === undefined ? 'B2M_BASIC_PITCH_BACKEND' : 'backend',
+      hint: `choose one of: ${BASIC_PITCH_BACKENDS.join(', ')}`,
+    });
   }
-  if (tf.getBackend() !== backend) {
-    const ok = await tf.setBackend(backend);
-    if (!ok) {
-      throw new UserError(`TF.js backend "${backend}" failed to start for basic-pitch`, {
-        hint: 'reinstall @tensorflow/tfjs-backend-wasm (npm ci); its dist/*.wasm files must be present',
-      });
-    }
-  }
-  await tf.ready();
-  return tf;
+  return b as BasicPitchBackend;
 }
 
-/** Loads the graph model shipped in @spotify/basic-pitch from disk (no URL fetch). */
-async function loadModel(tf: Tf): Promise<GraphModel> {
-  const dir = join(dirname(require.resolve('@spotify/basic-pitch/package.json')), 'model');
-  const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
-  const shards: Buffer[] = [];
-  for (const group of json.weightsManifest)
-    for (const p of group.paths) shards.push(await readFile(join(dir, p)));
-  const all = Buffer.concat(shards);
-  const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
-  return tf.loadGraphModel({
-    load: async () => ({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights),
-      weightData,
-      format: json.format,
-      generatedBy: json.generatedBy,
-      convertedBy: json.convertedBy,
-    }),
-  });
+async function createEngine(opts: BasicPitchOptions): Promise<PitchEngine> {
+  const backend = resolveBasicPitchBackend(opts.backend);
+  if (backend === 'onnx') {
+    const { OrtPitchEngine } = await import('./ort.js');
+    return OrtPitchEngine.create(opts.threads);
+  }
+  const { TfjsPitchEngine } = await import('./tfjs.js');
+  return TfjsPitchEngine.create(backend === 'tfjs-wasm' ? 'wasm' : 'cpu');
 }
 
 export class BasicPitchRunner {
   private constructor(
-    private readonly tf: Tf,
-    private readonly model: GraphModel,
+    /** The engine (for the TF.js ones, `.model` is the loaded GraphModel). */
+    readonly engine: PitchEngine,
     private readonly batch: number,
   ) {}
 
   static async create(opts: BasicPitchOptions = {}): Promise<BasicPitchRunner> {
-    const tf = await loadTf(opts.backend ?? 'wasm');
-    return new BasicPitchRunner(tf, await loadModel(tf), Math.max(1, opts.batch ?? 16));
+    return new BasicPitchRunner(await createEngine(opts), Math.max(1, opts.batch ?? 16));
   }
 
   /** audio: mono at 22,050 Hz → activations, trimmed to the clip's length (as basic-pitch does). */
   async activations(audio: Float32Array): Promise<PitchActivations> {
-    const { tf } = this;
     const padded = new Float32Array(OVERLAP / 2 + audio.length);
     padded.set(audio, OVERLAP / 2);
     const nFrames = Math.ceil(padded.length / HOP);
-    const keep = 172 - N_OVERLAP_FRAMES; // output frames per model frame after trimming both overlaps
+    const keep = FRAMES_PER_INPUT - N_OVERLAP_FRAMES; // output frames per model frame after trimming both overlaps
     const total = Math.floor(audio.length * (ANNOTATIONS_FPS / SR));
-    const notes = Matrix.zeros(total, 88, 'float32');
-    const onsets = Matrix.zeros(total, 88, 'float32');
-    const contours = Matrix.zeros(total, 264, 'float32');
+    const notes = Matrix.zeros(total, N_NOTES, 'float32');
+    const onsets = Matrix.zeros(total, N_NOTES, 'float32');
+    const contours = Matrix.zeros(total, N_CONTOUR_BINS, 'float32');
     for (let f0 = 0; f0 < nFrames; f0 += this.batch) {
       const nb = Math.min(this.batch, nFrames - f0);
       const input = new Float32Array(nb * AUDIO_N_SAMPLES);
@@ -153,31 +137,26 @@ export class BasicPitchRunner {
         const s = (f0 + b) * HOP;
         input.set(padded.subarray(s, Math.min(s + AUDIO_N_SAMPLES, padded.length)), b * AUDIO_N_SAMPLES);
       }
-      const x = tf.tensor3d(input, [nb, AUDIO_N_SAMPLES, 1]);
-      const outs = this.model.execute(x, [
-        'Identity_1',
-        'Identity_2',
-        'Identity',
-      ]) as import('@tensorflow/tfjs').Tensor[];
-      const [fr, on, co] = (await Promise.all(outs.map((o) => o.data()))) as Float32Array[];
-      tf.dispose([x, ...outs]);
-      const nOut = (outs[0] as { shape: number[] }).shape[1] as number;
-      for (let b = 0; b < nb; b++) {
-        for (let t = 0; t < keep; t++) {
-          const dst = (f0 + b) * keep + t;
-          if (dst >= total) break;
-          const src = b * nOut + N_OVERLAP_FRAMES / 2 + t;
-          notes.data.set((fr as Float32Array).subarray(src * 88, src * 88 + 88), dst * 88);
-          onsets.data.set((on as Float32Array).subarray(src * 88, src * 88 + 88), dst * 88);
-          contours.data.set((co as Float32Array).subarray(src * 264, src * 264 + 264), dst * 264);
+      const heads = await this.engine.run(input, nb);
+      const copy = (src: Float32Array, dst: Matrix<Float32Array>, width: number) => {
+        for (let b = 0; b < nb; b++) {
+          for (let t = 0; t < keep; t++) {
+            const row = (f0 + b) * keep + t;
+            if (row >= total) break;
+            const at = (b * FRAMES_PER_INPUT + N_OVERLAP_FRAMES / 2 + t) * width;
+            dst.data.set(src.subarray(at, at + width), row * width);
+          }
         }
-      }
+      };
+      copy(heads.notes, notes, N_NOTES);
+      copy(heads.onsets, onsets, N_NOTES);
+      copy(heads.contours, contours, N_CONTOUR_BINS);
     }
     return { notes, onsets, contours };
   }
 
-  dispose(): void {
-    this.model.dispose();
+  async dispose(): Promise<void> {
+    await this.engine.dispose();
   }
 }
 
@@ -241,7 +220,7 @@ export async function createBasicPitchEmbedder(opts: BasicPitchOptions = {}): Pr
       return out;
     },
     async dispose() {
-      runner.dispose();
+      await runner.dispose();
     },
   };
 }
