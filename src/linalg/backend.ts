@@ -24,6 +24,21 @@ export interface GemmOptions<T extends Float32Array | Float64Array> {
   beta?: number;
   /** Write into this matrix (its shape must be op(A).rows × op(B).cols). */
   out?: Matrix<T>;
+  /**
+   * Skip the NaN/Inf scan of these operands: the caller has already checked them
+   * (scipy's `check_finite=False`). The scan reads every element once, which costs
+   * as much as a fast GEMM's memory traffic on a tall operand.
+   */
+  assumeFinite?: { A?: boolean; B?: boolean };
+}
+
+export interface SyrkOptions {
+  /** false: A · Aᵀ; true: Aᵀ · A. */
+  trans?: boolean;
+  /** Scale of the product. Default 1. */
+  alpha?: number;
+  /** Skip the NaN/Inf scan of A: the caller has already checked it. */
+  assumeFinite?: boolean;
 }
 
 /** Eigendecomposition of a symmetric matrix: A = V · diag(values) · Vᵀ. */
@@ -72,10 +87,7 @@ export interface Backend {
    * Symmetric rank-k product with both triangles filled:
    * `trans = false`: A · Aᵀ (A n × k → n × n); `trans = true`: Aᵀ · A (A k × n → n × n).
    */
-  syrk<T extends Float32Array | Float64Array>(
-    A: Matrix<T>,
-    opts?: { trans?: boolean; alpha?: number },
-  ): Promise<Matrix<T>>;
+  syrk<T extends Float32Array | Float64Array>(A: Matrix<T>, opts?: SyrkOptions): Promise<Matrix<T>>;
 
   /** Symmetric eigendecomposition (values ascending). Rejects non-symmetric input. */
   eigh<T extends Float32Array | Float64Array>(A: Matrix<T>): Promise<EighResult<T>>;

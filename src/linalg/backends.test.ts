@@ -124,6 +124,17 @@ for (const [name, backend] of backends) {
             b.gemm(A, bad),
             userError(/B has a non-finite value \(NaN\) at row 2, column 1/),
           );
+          // assumeFinite skips only the operand the caller vouches for.
+          const skipped = await b.gemm(A, bad, { assumeFinite: { B: true } });
+          assert.ok(Number.isNaN(skipped.get(0, 1)) && Number.isFinite(skipped.get(0, 0)));
+          await assert.rejects(
+            b.gemm(A, bad, { assumeFinite: { A: true } }),
+            userError(/B has a non-finite/),
+          );
+          const badRows = randn(2, 4, dtype, 6);
+          badRows.set(1, 1, Number.NaN);
+          await assert.rejects(b.syrk(badRows), userError(/A has a non-finite value \(NaN\) at row 1/));
+          assert.ok(Number.isNaN((await b.syrk(badRows, { assumeFinite: true })).get(1, 1)));
           const inf = A.clone();
           inf.set(0, 3, Number.POSITIVE_INFINITY);
           await assert.rejects(

@@ -7,7 +7,7 @@
  */
 import { totalmem } from 'node:os';
 import { UserError } from '../util/errors.js';
-import type { Backend, BackendInfo, EighResult, GemmOptions, SvdResult } from './backend.js';
+import type { Backend, BackendInfo, EighResult, GemmOptions, SvdResult, SyrkOptions } from './backend.js';
 import type { Kernels } from './kernels.js';
 import { allocate, type DType, type FloatArray, Matrix } from './matrix.js';
 
@@ -156,8 +156,8 @@ export class CheckedBackend implements Backend {
     } else {
       C = new Matrix(m, n, alloc<T>(op, A.dtype, m, n, 'the product'));
     }
-    this.finite(op, 'A', A);
-    this.finite(op, 'B', B);
+    if (!opts.assumeFinite?.A) this.finite(op, 'A', A);
+    if (!opts.assumeFinite?.B) this.finite(op, 'B', B);
     if (m === 0 || n === 0) return C;
     if (kA === 0) {
       // No products: C = beta · C (BLAS conventions; beta = 0 clears).
@@ -170,16 +170,13 @@ export class CheckedBackend implements Backend {
     return C;
   }
 
-  async syrk<T extends FloatArray>(
-    A: Matrix<T>,
-    opts: { trans?: boolean; alpha?: number } = {},
-  ): Promise<Matrix<T>> {
+  async syrk<T extends FloatArray>(A: Matrix<T>, opts: SyrkOptions = {}): Promise<Matrix<T>> {
     const trans = opts.trans ?? false;
     const alpha = opts.alpha ?? 1;
     finiteScalar('syrk', 'alpha', alpha);
     const n = trans ? A.cols : A.rows;
     const k = trans ? A.rows : A.cols;
-    this.finite('syrk', 'A', A);
+    if (!opts.assumeFinite) this.finite('syrk', 'A', A);
     const C = new Matrix(n, n, alloc<T>('syrk', A.dtype, n, n, 'the product'));
     if (n === 0 || k === 0) return C;
     await this.k.syrk(trans, n, k, alpha, A.data, C.data);

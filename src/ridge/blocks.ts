@@ -85,6 +85,8 @@ export function clampedEigenvalues(values: FloatArray): Float64Array {
   return out;
 }
 
+const SCAN_BLOCK = 2048;
+
 /** What one pass over a matrix learns: column means (float64) and which columns are constant. */
 export interface ColumnScan {
   means: Float64Array;
@@ -100,13 +102,17 @@ export function scanColumns(M: Matrix, what: string): ColumnScan {
   const { rows, cols, data } = M;
   const sum = new Float64Array(cols);
   const varies = new Uint8Array(cols);
-  const first = data.subarray(0, cols);
-  for (let i = 0; i < rows; i++) {
-    const o = i * cols;
-    for (let j = 0; j < cols; j++) {
-      const v = data[o + j] as number;
-      sum[j] += v;
-      if (v !== first[j]) varies[j] = 1;
+  // Column blocks keep the block's sums, flags and first row in L1 while the rows
+  // stream past (on a 60,000-column X the whole-row arrays do not fit in L2).
+  for (let j0 = 0; j0 < cols; j0 += SCAN_BLOCK) {
+    const j1 = Math.min(cols, j0 + SCAN_BLOCK);
+    for (let i = 0; i < rows; i++) {
+      const o = i * cols;
+      for (let j = j0; j < j1; j++) {
+        const v = data[o + j] as number;
+        sum[j] += v;
+        if (v !== data[j]) varies[j] = 1;
+      }
     }
   }
   // A NaN/Inf anywhere makes its column sum non-finite; locate it only then.

@@ -167,14 +167,17 @@ export async function fitRidgeCV(X: Matrix, Y: Matrix, opts: RidgeCVOptions = {}
 
   const tRefit = performance.now();
   const refit = await instance.refit();
-  const coef = Matrix.zeros(p, t, dtype) as Matrix<FloatArray>;
+  let coef: Matrix<FloatArray> | null = null;
   for (let j0 = 0; j0 < t; j0 += batch) {
     const j1 = Math.min(t, j0 + batch);
     const Yc = gather(Yd, null, j0, j1, fitIntercept ? yMean.subarray(j0, j1) : null);
     const cb = await refit.coef(Yc, alphas.subarray(j0, j1));
-    scatterCols(coef, cb, j0);
+    // One batch is the whole coefficient matrix: keep it rather than copy p × t.
+    if (j0 === 0 && j1 === t) coef = cb as Matrix<FloatArray>;
+    else scatterCols((coef ??= Matrix.zeros(p, t, dtype) as Matrix<FloatArray>), cb, j0);
     progress.update(++step, 'refit');
   }
+  if (!coef) throw new Error('ridge refit produced no coefficients');
   const intercept = new Float64Array(t);
   if (xMean) {
     // b = ȳ − x̄ᵀ w, accumulated in float64.

@@ -3,7 +3,7 @@
  * call by kind, so a fit can report how close it runs to the BLAS/LAPACK floor
  * (flops done ÷ the machine's GEMM rate) and how much time goes elsewhere.
  */
-import type { Backend, GemmOptions } from '../linalg/backend.js';
+import type { Backend, GemmOptions, SyrkOptions } from '../linalg/backend.js';
 import type { FloatArray, Matrix } from '../linalg/matrix.js';
 
 export interface OpTally {
@@ -48,7 +48,7 @@ export function instrument(inner: Backend, tally: WorkTally): Backend {
       const n = opts?.transB ? B.rows : B.cols;
       return timed(tally.gemm, 2 * m * n * k, () => inner.gemm(A, B, opts));
     },
-    syrk<T extends FloatArray>(A: Matrix<T>, opts?: { trans?: boolean; alpha?: number }) {
+    syrk<T extends FloatArray>(A: Matrix<T>, opts?: SyrkOptions) {
       const n = opts?.trans ? A.cols : A.rows;
       const k = opts?.trans ? A.rows : A.cols;
       return timed(tally.syrk, n * n * k, () => inner.syrk(A, opts));

@@ -40,6 +40,13 @@ export interface FoldOperator<T extends FloatArray> {
   batch(Ytr: Matrix<T>, Yval: Matrix<T>, j0: number, j1: number): Promise<AlphaPredictor<T>>;
 }
 
+/**
+ * Gemm/syrk options for operands derived from X (its centred copy, fold rows of it):
+ * fitRidgeCV has already scanned X for NaN/Inf in its one pass over it, and a second
+ * scan per product would read the 460 MB decoding X again each time.
+ */
+const SCANNED_A = { assumeFinite: { A: true } } as const;
+
 /** The spectral form shared by the per-fold solvers: prediction(α) = A (Λ + α)⁻¹ B. */
 function spectralFold<T extends FloatArray>(
   backend: Backend,
@@ -110,21 +117,21 @@ const primal: Solver = {
       async fold(f: Fold): Promise<FoldOperator<T>> {
         const mean = fitIntercept ? columnMeans(X, f.train) : null;
         const Xtr = gather(X, f.train, 0, X.cols, mean);
-        const G = await backend.syrk(Xtr, { trans: true });
+        const G = await backend.syrk(Xtr, { trans: true, assumeFinite: true });
         const { values, vectors: V } = await backend.eigh(G);
         const Xval = gather(X, f.test, 0, X.cols, mean);
-        const A = await backend.gemm(Xval, V);
+        const A = await backend.gemm(Xval, V, SCANNED_A);
         // Vᵀ Xtrᵀ Y = (Xtr V)ᵀ Y: one product per target batch instead of two.
-        const XV = await backend.gemm(Xtr, V);
+        const XV = await backend.gemm(Xtr, V, SCANNED_A);
         return spectralFold(backend, A, clampedEigenvalues(values), (Ytr) =>
           backend.gemm(XV, Ytr, { transA: true }),
         );
       },
       async refit(): Promise<RefitOperator<T>> {
-        const G = await backend.syrk(X, { trans: true });
+        const G = await backend.syrk(X, { trans: true, assumeFinite: true });
         const { values, vectors: V } = await backend.eigh(G);
         const lambda = clampedEigenvalues(values);
-        const XV = await backend.gemm(X, V);
+        const XV = await backend.gemm(X, V, SCANNED_A);
         return {
           async coef(Y, alphas) {
             const B = await backend.gemm(XV, Y, { transA: true });
@@ -201,7 +208,7 @@ const dualFolds: Solver = {
   fixedBytes: (n, _p, _nVal, elt) => elt * 5 * n * n,
   perTargetBytes: (n, p, elt) => elt * (3 * n + p),
   async create<T extends FloatArray>({ backend, X, fitIntercept }: SolverContext<T>) {
-    const K = await backend.syrk(X);
+    const K = await backend.syrk(X, { assumeFinite: true });
     return {
       async fold(f: Fold): Promise<FoldOperator<T>> {
         return perFoldKernelOperator(backend, K, f, fitIntercept);
@@ -215,7 +222,7 @@ const dualFolds: Solver = {
             const B = await backend.gemm(Q, Y, { transA: true });
             scaleByShiftedInverse(B, lambda, alphas);
             const D = await backend.gemm(Q, B);
-            return backend.gemm(X, D, { transA: true });
+            return backend.gemm(X, D, { transA: true, ...SCANNED_A });
           },
         };
       },
@@ -233,7 +240,7 @@ const dualFolds: Solver = {
  * constant direction out of the spectrum without perturbing K.
  */
 async function fullKernelEigh<T extends FloatArray>(backend: Backend, X: Matrix<T>, fitIntercept: boolean) {
-  const K = await backend.syrk(X);
+  const K = await backend.syrk(X, { assumeFinite: true });
   const n = K.rows;
   if (!fitIntercept || n < 2) {
     const { values, vectors } = await backend.eigh(K);
@@ -293,6 +300,8 @@ const dual: Solver = {
         const nVal = Qs.rows;
         const scaled = Matrix.zeros(nVal, k, Q.dtype) as Matrix<T>;
         const root = Matrix.zeros(nVal, k, Q.dtype) as Matrix<T>;
+        const shrink = new Float64Array(k);
+        const rootF = new Float64Array(k);
         return {
           nVal,
           async batch(Ytr, Yval, j0, j1) {
@@ -305,13 +314,16 @@ const dual: Solver = {
               for (let a = 0; a < alphas.length; a++) {
                 const alpha = alphas[a]!;
                 // f_i = α / (λ_i + α): the spectrum of I − H(α) on Q's span (H keeps 1 whole).
+                for (let i = 0; i < k; i++) {
+                  shrink[i] = alpha / (lambda[i]! + alpha);
+                  rootF[i] = Math.sqrt(shrink[i]!);
+                }
                 for (let r = 0; r < nVal; r++) {
                   const o = r * k;
                   for (let i = 0; i < k; i++) {
-                    const fi = alpha / (lambda[i]! + alpha);
                     const q = Qs.data[o + i] as number;
-                    scaled.data[o + i] = q * fi;
-                    root.data[o + i] = q * Math.sqrt(fi);
+                    scaled.data[o + i] = q * shrink[i]!;
+                    root.data[o + i] = q * rootF[i]!;
                   }
                 }
                 const G = await backend.syrk(root); // (I − H)_val,val, symmetric PSD
@@ -347,7 +359,7 @@ const dual: Solver = {
             const B = await backend.gemm(Q, Yc, { transA: true });
             scaleByShiftedInverse(B, lambda, alphas);
             const D = await backend.gemm(Q, B);
-            return backend.gemm(X, D, { transA: true });
+            return backend.gemm(X, D, { transA: true, ...SCANNED_A });
           },
         };
       },
