@@ -10,6 +10,7 @@ export {
   type BasicPitchBackend,
   BasicPitchRunner,
   createBasicPitchEmbedder,
+  resolveBasicPitchBackend,
 } from './basic-pitch/basic-pitch.js';
 export { cacheKey, EmbeddingCache } from './cache.js';
 export {

@@ -7,7 +7,6 @@ import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import {
   BASIC_PITCH_BACKENDS,
-  type BasicPitchBackend,
   DEFAULT_EMBEDDER,
   DEFAULT_WINDOWS,
   EMBEDDERS,
@@ -15,6 +14,7 @@ import {
   expandAudioPaths,
   readAudioList,
   readCaptions,
+  resolveBasicPitchBackend,
   Standardizer,
   stackClips,
   TEXT_EMBEDDERS,
@@ -41,16 +41,6 @@ interface EmbedFlags {
   workers?: string;
   maxSeconds: string;
   standardizeTrain?: string;
-}
-
-function engineFlag(v: string): BasicPitchBackend {
-  if (!(BASIC_PITCH_BACKENDS as readonly string[]).includes(v)) {
-    throw new UserError(`unknown basic-pitch engine "${v}"`, {
-      field: '--engine',
-      hint: `use one of: ${BASIC_PITCH_BACKENDS.join(', ')}`,
-    });
-  }
-  return v as BasicPitchBackend;
 }
 
 interface EmbedTextFlags {
@@ -175,7 +165,8 @@ Examples:
         embedderOptions: {
           modelDir: flags.modelDir,
           dtype: flags.dtype as never,
-          basicPitchBackend: flags.engine === undefined ? undefined : engineFlag(flags.engine),
+          basicPitchBackend:
+            flags.engine === undefined ? undefined : resolveBasicPitchBackend(flags.engine, '--engine'),
         },
         windows,
         cacheDir:

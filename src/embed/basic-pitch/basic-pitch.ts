@@ -87,12 +87,15 @@ export interface BasicPitchOptions {
   batch?: number;
 }
 
-/** The engine asked for: the option, else $B2M_BASIC_PITCH_BACKEND, else 'onnx'. */
-export function resolveBasicPitchBackend(backend?: string): BasicPitchBackend {
+/**
+ * The engine asked for: the option, else $B2M_BASIC_PITCH_BACKEND, else 'onnx'.
+ * `field` names the option in errors (a CLI passes its flag).
+ */
+export function resolveBasicPitchBackend(backend?: string, field = 'backend'): BasicPitchBackend {
   const b = backend ?? process.env.B2M_BASIC_PITCH_BACKEND ?? 'onnx';
   if (!(BASIC_PITCH_BACKENDS as readonly string[]).includes(b)) {
     throw new UserError(`unknown basic-pitch backend "${b}"`, {
-      field: backend === undefined ? 'B2M_BASIC_PITCH_BACKEND' : 'backend',
+      field: backend === undefined ? 'B2M_BASIC_PITCH_BACKEND' : field,
       hint: `choose one of: ${BASIC_PITCH_BACKENDS.join(', ')}`,
     });
   }
