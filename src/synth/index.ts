@@ -60,7 +60,7 @@ export interface SynthOptions {
   seed?: number;
   /** Replace an existing non-empty output folder. */
   force?: boolean;
-  /** Extra retrieval-library tracks per genre (default 10). */
+  /** Extra retrieval-library tracks per genre (default 50: the retrieval library never holds a stimulus). */
   libraryPerGenre?: number;
   /** Music source name (default `composed`; `tones` is a fast stand-in for tests). */
   music?: string;
@@ -78,7 +78,7 @@ export const SYNTH_DEFAULTS = {
   grid: 'small',
   seed: 0,
   force: false,
-  libraryPerGenre: 10,
+  libraryPerGenre: 50,
   music: 'composed',
 } as const;
 

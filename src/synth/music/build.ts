@@ -37,7 +37,7 @@ export interface BuildMusicOptions {
   root: string;
   /** Stimulus source tracks, `genre.000XX` (the ids the events use). */
   trackIds: readonly string[];
-  /** Extra tracks per genre for the retrieval library (default 10). */
+  /** Extra tracks per genre for the retrieval library (default 50). */
   extraPerGenre?: number;
   /** Soundfont name (see SOUNDFONTS; default "fluidr3mono"). */
   soundfont?: string;

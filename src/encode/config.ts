@@ -1,0 +1,15 @@
+/** The `encode` section of the run configuration (the encoding stage fills it in). */
+import { z } from 'zod';
+
+export const EncodeConfigSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Feature spaces (registry names; `a+b` stacks spaces). */
+  features: z.array(z.string()).default(['dsp', 'genre']),
+  /** FIR delays in scans. */
+  delays: z.array(z.number().int().min(0)).default([1, 2, 3, 4]),
+  banded: z.boolean().default(false),
+  permutations: z.number().int().min(0).default(1000),
+  fdrQ: z.number().gt(0).lt(1).default(0.05),
+  fwer: z.boolean().default(false),
+});
+export type EncodeConfig = z.infer<typeof EncodeConfigSchema>;

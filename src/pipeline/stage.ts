@@ -1,0 +1,185 @@
+/**
+ * The stage contract. A stage is a pure function of typed input artifacts and
+ * options to a typed output artifact, with `save`/`load` in a folder. It never reads
+ * global state, so its output is identified by a key — the hash of its name, code
+ * version, inputs' hashes and options — and can be cached, resumed after a crash,
+ * or run as a job on another machine that sees the same run folder.
+ *
+ * `StageStore.run` is the only place that decides "done or not": a stage's folder
+ * is filled under a temporary name and renamed into `stages/<name>/<key>/` with its
+ * `stage.json` already inside, so a folder that exists is complete. A process
+ * killed mid-stage leaves only a `.tmp-…` folder, which the next run ignores and
+ * sweeps.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hashJson } from '../util/hash.js';
+import { type ProgressSink, silentProgress } from '../util/progress.js';
+
+/** Anything a stage reads or writes: it is identified by a content hash. */
+export interface Artifact {
+  /** Hash of the content (for stage outputs: the key of the stage run that made it). */
+  readonly hash: string;
+}
+
+/** What a stage may use besides its inputs and options: reporting, never state. */
+export interface StageContext {
+  progress: ProgressSink;
+  log: (line: string) => void;
+}
+
+export const silentContext: StageContext = { progress: silentProgress, log: () => {} };
+
+/**
+ * One pluggable step of the pipeline. `I` is an object whose artifact-valued fields
+ * (and arrays of artifacts) are the inputs; other fields are plain values that also
+ * join the key. `O` is the output without its hash (the store adds it).
+ */
+export interface Stage<I, Opt, O> {
+  /** Folder name under `stages/`, e.g. `decode`. */
+  readonly name: string;
+  /** Bump when the code changes its output, so old cached outputs are not reused. */
+  readonly version: number;
+  run(inputs: I, options: Opt, ctx: StageContext): Promise<O>;
+  /** Writes `output` into the (empty, existing) folder `dir`. */
+  save(dir: string, output: O): Promise<void>;
+  /** Reads what `save` wrote. */
+  load(dir: string): Promise<O>;
+}
+
+/** The hashes of `inputs`: artifacts by their hash, anything else by its JSON. */
+export function inputHashes(inputs: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(inputs as Record<string, unknown>)) out[k] = hashOf(v);
+  return out;
+}
+
+function hashOf(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(hashOf);
+  if (v && typeof v === 'object' && typeof (v as Artifact).hash === 'string') return (v as Artifact).hash;
+  if (ArrayBuffer.isView(v))
+    throw new Error('stage inputs must be artifacts or plain values, not typed arrays');
+  return v;
+}
+
+/** The key of one stage run: name, version, inputs' hashes and options. */
+export function stageKey<I, Opt, O>(stage: Stage<I, Opt, O>, inputs: I, options: Opt): string {
+  return hashJson({ stage: stage.name, version: stage.version, inputs: inputHashes(inputs), options }).slice(
+    0,
+    32,
+  );
+}
+
+/** What `stage.json` records for every completed stage run. */
+export interface StageRecord {
+  stage: string;
+  version: number;
+  key: string;
+  /** A short label for people, e.g. `sub-001 whole-cortex`. */
+  label: string;
+  inputs: Record<string, unknown>;
+  options: unknown;
+  seconds: number;
+  /** Peak resident memory of the process at the end of the stage, bytes. */
+  peakRssBytes: number;
+  finishedAt: string;
+}
+
+export interface StageResult<O> {
+  output: O & Artifact;
+  record: StageRecord;
+  dir: string;
+  /** True when the output came from an earlier run. */
+  cached: boolean;
+}
+
+/** Stage outputs under one root (a run folder's `stages/`). */
+export class StageStore {
+  /** Records of every stage run (computed or cached) in this process, in order. */
+  readonly records: Array<StageRecord & { cached: boolean }> = [];
+
+  constructor(readonly root: string) {}
+
+  dirOf(stageName: string, key: string): string {
+    return join(this.root, stageName, key);
+  }
+
+  /** The stage's output for these inputs and options: loaded when complete, else computed and saved. */
+  async run<I, Opt, O>(
+    stage: Stage<I, Opt, O>,
+    inputs: I,
+    options: Opt,
+    ctx: StageContext = silentContext,
+    label = stage.name,
+  ): Promise<StageResult<O>> {
+    const key = stageKey(stage, inputs, options);
+    const dir = this.dirOf(stage.name, key);
+    const recordPath = join(dir, 'stage.json');
+    if (existsSync(recordPath)) {
+      const record = JSON.parse(await readFile(recordPath, 'utf8')) as StageRecord;
+      const output = { ...(await stage.load(dir)), hash: key };
+      this.records.push({ ...record, cached: true });
+      return { output, record, dir, cached: true };
+    }
+    const t0 = performance.now();
+    const value = await stage.run(inputs, options, ctx);
+    const record: StageRecord = {
+      stage: stage.name,
+      version: stage.version,
+      key,
+      label,
+      inputs: inputHashes(inputs),
+      options,
+      seconds: (performance.now() - t0) / 1000,
+      peakRssBytes: peakRss(),
+      finishedAt: new Date().toISOString(),
+    };
+    await mkdir(join(this.root, stage.name), { recursive: true });
+    const tmp = join(this.root, stage.name, `.tmp-${key}-${process.pid}-${randomBytes(3).toString('hex')}`);
+    await mkdir(tmp);
+    try {
+      await stage.save(tmp, value);
+      await writeFile(join(tmp, 'stage.json'), `${JSON.stringify(record, null, 2)}\n`);
+      if (existsSync(recordPath)) {
+        // Another worker finished the same stage first: its output is as good as ours.
+        await rm(tmp, { recursive: true, force: true });
+      } else {
+        await rm(dir, { recursive: true, force: true });
+        await rename(tmp, dir);
+      }
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    this.records.push({ ...record, cached: false });
+    return { output: { ...value, hash: key }, record, dir, cached: false };
+  }
+
+  /** Removes temporary folders left by killed processes (older than `minAgeMs`). */
+  async sweepTemporaries(minAgeMs = 0): Promise<string[]> {
+    const removed: string[] = [];
+    if (!existsSync(this.root)) return removed;
+    for (const stageName of await readdir(this.root)) {
+      const sd = join(this.root, stageName);
+      if (!(await stat(sd)).isDirectory()) continue;
+      for (const entry of await readdir(sd)) {
+        if (!entry.startsWith('.tmp-')) continue;
+        const p = join(sd, entry);
+        const age = Date.now() - (await stat(p)).mtimeMs;
+        if (age >= minAgeMs) {
+          await rm(p, { recursive: true, force: true });
+          removed.push(p);
+        }
+      }
+    }
+    return removed;
+  }
+}
+
+/** Peak resident set size of this process so far, bytes. */
+export function peakRss(): number {
+  // maxRSS is in kilobytes on Linux.
+  return process.resourceUsage().maxRSS * 1024;
+}
