@@ -19,6 +19,8 @@ import { nearestNames } from '../util/nearest.js';
 export const RunConfigSchema = z.strictObject({
   /** BIDS root (raw, or with fMRIPrep derivatives). Default: the built-in twin. */
   dataset: z.string().optional(),
+  /** Folder of the stimulus audio (`<clipId>.wav`, as `b2m stimuli` writes); default `<dataset>/stimuli`. */
+  stimuli: z.string().optional(),
   /** Subjects (`sub-001` or `001`); default all subjects of the dataset. */
   subjects: z.array(z.string()).optional(),
   /** Seed of every random choice (permutations, bootstrap, twin, generation). */

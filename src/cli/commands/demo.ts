@@ -1,51 +1,43 @@
 import type { Command } from 'commander';
 import { runDemo } from '../../pipeline/demo.js';
+import { formatSummaryTable } from '../../pipeline/summary.js';
 import { ConsoleProgress } from '../../util/progress.js';
 
 interface DemoFlags {
   out: string;
-  subjects?: string[];
-  seed: string;
-  embedder: string;
+  subjects?: string;
 }
 
-/** Registers `b2m demo`: the main job on the built-in synthetic twin. */
+/** Registers `b2m demo`: `b2m run` on the built-in synthetic twin with the demo config. */
 export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description(
-      'run the main job on the built-in synthetic twin of ds003720: build it once, embed the stimuli, decode each subject, score identification',
+      'the main job on the built-in synthetic twin of ds003720 (built once, a few minutes): `b2m run` with the defaults',
     )
-    .option('-o, --out <dir>', 'working folder (twin, caches, report.json)', 'runs/demo')
-    .option('--subjects <ids...>', 'subjects to decode (default: all five)')
-    .option('--seed <n>', 'seed of the synthetic twin', '0')
-    .option('--embedder <name>', 'embedder (dsp needs no weights)', 'dsp')
+    .option('-o, --out <dir>', 'run folder', 'runs/demo')
+    .option('--subjects <list>', 'comma-separated subjects (default: all five)')
     .addHelpText(
       'after',
       `
-What it does today: build (or reuse) the synthetic twin, embed its 540 stimuli
-(10-s windows at 1.5-s stride), preprocess each subject's runs (240-s median
-filter, z-score, 3-scan delay, window averaging, test repetitions averaged),
-fit ridge (one alpha per embedding dimension, 5-fold CV), predict the 60 test
-clips and report identification accuracy (chance 0.5) and embedding r.
-Retrieval, generation, encoding maps and the HTML report come with later stages.
+Builds (or reuses, from the cache folder) the synthetic twin, then runs every stage on it:
+embeddings, preprocessing, five decoders, evaluation with permutation p-values, retrieval
+from the twin's music library, and the stages after it. Same as \`b2m run --out runs/demo\`.
 
 Examples:
   $ npm run demo
-  $ b2m demo --subjects 001 --out /tmp/b2m-demo`,
+  $ b2m demo --subjects sub-001 --out /tmp/b2m-demo`,
     )
     .action(async (f: DemoFlags) => {
-      const seed = Number(f.seed);
-      await runDemo({
+      const r = await runDemo({
         out: f.out,
-        subjects: f.subjects,
-        seed,
-        embedder: f.embedder,
+        sets: f.subjects ? { subjects: f.subjects.split(',').map((s) => s.trim()) } : {},
         progress: new ConsoleProgress(),
         log: (line) => process.stdout.write(`${line}\n`),
       });
+      process.stdout.write(`\n${formatSummaryTable(r.evaluation.metrics)}\n`);
       process.stdout.write(
-        'note: this demo covers decoding and identification; retrieval, generation, encoding maps and the report are the next stages of the pipeline.\n',
+        `\nrun folder: ${r.root} (metrics.json, predictions/, audio/) in ${r.seconds.toFixed(0)} s\n`,
       );
     });
 }

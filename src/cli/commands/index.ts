@@ -7,11 +7,13 @@ import { registerEmbed } from './embed.js';
 import { registerFeatures } from './features.js';
 import { registerNifti } from './nifti.js';
 import { registerRidge } from './ridge.js';
+import { registerRun } from './run.js';
 import { registerStimuli } from './stimuli.js';
 import { registerSynth } from './synth.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerDemo,
+  registerRun,
   registerSynth,
   registerDataset,
   registerNifti,

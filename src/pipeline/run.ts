@@ -1,0 +1,315 @@
+/**
+ * The main job: composes the stages from one resolved configuration. This file
+ * decides only order and wiring; every computation lives in a stage folder
+ * (src/decode, src/evaluate, src/retrieve, …) behind the contract of `stage.ts`, so
+ * a re-run redoes only what is missing and a stage can later run on another machine.
+ *
+ *   dataset (BIDS or the built-in twin) ─► design
+ *   stimuli ─► embed-stimuli ─┐
+ *   per subject: prepare ─────┴► decode (per decoder) ─► evaluate ─► metrics.json
+ *                                     └► retrieval from the library ─► audio/
+ */
+import { existsSync } from 'node:fs';
+import { cpus, platform, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { getDecoder } from '../decode/index.js';
+import { RunMatrixCache } from '../fmri/cache.js';
+import { type Design, loadDesign } from '../fmri/design.js';
+import { resolvePreprocessOptions } from '../fmri/preprocess/options.js';
+import { writeNpy } from '../io/npy.js';
+import { getBackend } from '../linalg/index.js';
+import { parseAlphas, validateAlphas } from '../ridge/options.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { cacheDir } from '../util/cache-dir.js';
+import { UserError } from '../util/errors.js';
+import { hashFile, hashJson } from '../util/hash.js';
+import { unknownNameHint } from '../util/nearest.js';
+import { type ProgressSink, silentProgress } from '../util/progress.js';
+import { VERSION } from '../version.js';
+import type { RunConfig } from './config.js';
+import { evaluateRun, type RunEvaluation } from './evaluate-run.js';
+import { RunFolder } from './run-folder.js';
+import type { Artifact, StageContext } from './stage.js';
+import { clipGenresOf, type DecodeStageOutput, decodeStage } from './stages/decode.js';
+import { embedStimuliStage, type StimulusFiles } from './stages/embed-stimuli.js';
+import { type DatasetArtifact, type PreparedSubject, prepareStage, subjectImages } from './stages/prepare.js';
+import { ensureTwin } from './twin.js';
+
+export interface RunOptions {
+  config: RunConfig;
+  /** The run folder. */
+  out: string;
+  /** The config file, if any (protected from being overwritten, recorded in the manifest). */
+  configFile?: string;
+  progress?: ProgressSink;
+  log?: (line: string) => void;
+}
+
+export interface RunResult {
+  root: string;
+  metricsPath: string;
+  evaluation: RunEvaluation;
+  seconds: number;
+}
+
+/** Results of the decode stage, by subject then decoder. */
+export type DecodeResults = Map<string, Map<string, DecodeStageOutput>>;
+
+function normaliseSubject(s: string): string {
+  return s.startsWith('sub-') ? s : `sub-${s}`;
+}
+
+/** Fails before any work when a subject or a decoder name is wrong. */
+function checkSelections(config: RunConfig, dsSubjects: string[]): string[] {
+  const subjects = (config.subjects ?? dsSubjects).map(normaliseSubject);
+  for (const s of subjects) {
+    if (!dsSubjects.includes(s)) {
+      throw new UserError(`subject ${s} is not in the dataset`, {
+        field: 'subjects',
+        hint: unknownNameHint(s, dsSubjects),
+      });
+    }
+  }
+  for (const d of config.decode.decoders) getDecoder(d);
+  return subjects;
+}
+
+export async function runPipeline(o: RunOptions): Promise<RunResult> {
+  const t0 = performance.now();
+  const startedAt = new Date().toISOString();
+  const config = o.config;
+  const log = o.log ?? (() => {});
+  const progress = o.progress ?? silentProgress;
+  const ctx: StageContext = { progress, log };
+
+  // Validate cheap things first: nothing is written before the config is sound.
+  const alphas =
+    typeof config.decode.alphas === 'string' ? parseAlphas(config.decode.alphas) : config.decode.alphas;
+  validateAlphas(alphas);
+  const preprocess = resolvePreprocessOptions({
+    delayScans: config.preprocess.delayScans,
+    zscore: config.preprocess.zscore,
+    detrend: { medianSeconds: config.preprocess.detrendSeconds },
+    window: { window: config.embedder.windowSeconds, stride: config.embedder.strideSeconds },
+  });
+
+  const root = config.dataset ? resolve(config.dataset) : await ensureTwin(config.seed, { progress, log });
+  const folder = await RunFolder.claim(o.out, {
+    '--dataset': root,
+    '--config': o.configFile,
+    'retrieval.library': config.retrieval.library,
+    'mask.file': config.mask.file,
+    'generate.modelDir': config.generate.modelDir,
+    'embedder.modelDir': config.embedder.modelDir,
+  });
+  const swept = await folder.stages.sweepTemporaries();
+  if (swept.length)
+    log(`run folder: removed ${swept.length} unfinished stage folder(s) of an interrupted run`);
+  await writeFileAtomic(
+    folder.path('config.json'),
+    `${JSON.stringify({ ...config, dataset: root }, null, 2)}\n`,
+  );
+
+  const backend = await getBackend();
+  log(`engine: ${backend.info.name} backend (${backend.info.reason}), ${backend.info.threads} threads`);
+
+  // The design, from the dataset's own events files.
+  const { design, dataset } = await loadDesign(root, { space: config.space });
+  const dsSubjects = dataset.subjects.map((s) => `sub-${s.id}`);
+  const subjects = checkSelections(config, dsSubjects);
+  const datasetArtifact: DatasetArtifact = { hash: hashJson({ design }), root, dataset, design };
+  log(
+    `design: ${design.counts.trainClips} training clips, ${design.counts.testClips} test clips × ${design.counts.testRepetitions} repetitions, TR ${design.tr} s; subjects ${subjects.join(', ')}`,
+  );
+
+  // Stimulus embeddings (one for all subjects: the stimulus order is shared).
+  const stimuliDir = config.stimuli ? resolve(config.stimuli) : join(root, 'stimuli');
+  const stimuli = await stimulusFiles(design, stimuliDir);
+  const emb = await folder.stages.run(
+    embedStimuliStage,
+    { stimuli },
+    {
+      embedder: config.embedder.name,
+      modelDir: config.embedder.modelDir,
+      windows: preprocess.window,
+      cacheDir: cacheDir('embed'),
+    },
+    ctx,
+  );
+
+  // Per subject: the decoder inputs.
+  const fmriCache = new RunMatrixCache(cacheDir('fmri'));
+  const prepared = new Map<string, PreparedSubject & Artifact>();
+  for (const s of subjects) {
+    const images = await subjectImages(dataset, design, s, config.mask, (p) => fmriCache.contentHash(p));
+    const r = await folder.stages.run(
+      prepareStage(fmriCache),
+      { dataset: datasetArtifact, images },
+      { preprocess, mask: config.mask },
+      ctx,
+      s,
+    );
+    prepared.set(s, r.output);
+    log(
+      `prepare ${s}: ${r.output.nVoxels} voxels (${r.output.maskSource.split(' ')[0]}), ${r.output.trainX.rows} training rows${r.cached ? ' (cached)' : ''}`,
+    );
+  }
+
+  // Per subject × decoder.
+  const clipGenres = clipGenresOf(design, hashJson);
+  const decoded: DecodeResults = new Map();
+  for (const s of subjects) {
+    const bySubject = new Map<string, DecodeStageOutput>();
+    decoded.set(s, bySubject);
+    for (const name of config.decode.decoders) {
+      const decoder = getDecoder(name);
+      const others = decoder.needs.others
+        ? [...prepared.entries()].filter(([k]) => k !== s).map(([, v]) => v)
+        : [];
+      const r = await folder.stages.run(
+        decodeStage,
+        { subject: prepared.get(s)!, embeddings: emb.output, clipGenres, others },
+        {
+          decoder: name,
+          decoderOptions: {
+            alphas,
+            cvFolds: config.decode.cvFolds,
+            seed: config.seed,
+            params: { ...decoder.defaults, ...(config.decode.params[name] ?? {}) },
+          },
+          trainCvFolds: config.evaluate.trainCvFolds,
+          leaveOneGenreOut: config.evaluate.leaveOneGenreOut.includes(name),
+        },
+        ctx,
+        `${s} ${name}`,
+      );
+      bySubject.set(name, r.output);
+      await writePredictions(folder, s, name, r.output, prepared.get(s)!, design);
+      log(`decode ${s} ${name}: ${r.cached ? 'cached' : `${r.record.seconds.toFixed(1)} s`}`);
+    }
+  }
+
+  // Evaluation (and the later stages that read decoded embeddings).
+  const evaluation = await evaluateRun({
+    config,
+    design,
+    subjects,
+    prepared,
+    decoded,
+    folder,
+    embeddings: emb.output,
+    log,
+    progress,
+  });
+  const metricsPath = folder.path('metrics.json');
+  await writeFileAtomic(metricsPath, `${JSON.stringify(evaluation.metrics, null, 2)}\n`);
+  await writeFileAtomic(
+    folder.path('clips.json'),
+    `${JSON.stringify(
+      design.clips.map((c) => ({ id: c.id, genre: c.genre, split: c.split })),
+      null,
+      2,
+    )}\n`,
+  );
+
+  const seconds = (performance.now() - t0) / 1000;
+  await writeManifest(folder, {
+    startedAt,
+    root,
+    designHash: datasetArtifact.hash,
+    stimuliHash: stimuli.hash,
+    configFile: o.configFile,
+    seconds,
+  });
+  return { root: folder.root, metricsPath, evaluation, seconds };
+}
+
+/** The design's stimulus files (`<dir>/<clipId>.wav`), all checked before any work. */
+async function stimulusFiles(design: Design, dir: string): Promise<StimulusFiles> {
+  const paths = design.clips.map((c) => join(dir, `${c.id}.wav`));
+  const missing = paths.filter((p) => !existsSync(p));
+  if (missing.length) {
+    throw new UserError(
+      `${missing.length} of ${paths.length} stimulus files are missing (first: ${missing.slice(0, 3).join(', ')})`,
+      {
+        file: dir,
+        field: 'stimuli',
+        hint: 'rebuild them from GTZAN with `b2m stimuli --gtzan DIR --dataset ROOT --out DIR` and set `stimuli:` in the config',
+      },
+    );
+  }
+  const hashes: string[] = [];
+  for (const p of paths) hashes.push(await hashFile(p));
+  return {
+    hash: hashJson(hashes),
+    clipIds: design.clips.map((c) => c.id),
+    paths,
+    splits: design.clips.map((c) => c.split),
+  };
+}
+
+/** The human-facing copy of one decode result: predictions/sub-XXX/<decoder>/. */
+async function writePredictions(
+  folder: RunFolder,
+  subject: string,
+  decoder: string,
+  out: DecodeStageOutput,
+  p: PreparedSubject,
+  design: Design,
+): Promise<void> {
+  const dir = folder.predictionsDir(subject, decoder);
+  const w = p.windowsPerClip;
+  const nClips = out.predTest.rows / w;
+  const dim = out.predTest.cols;
+  await writeNpy(join(dir, 'pred_test.npy'), out.predTest.data, [nClips, w, dim]);
+  await writeNpy(join(dir, 'true_test.npy'), out.trueTest.data, [nClips, w, dim]);
+  const rows = ['row,clip,genre'];
+  for (let i = 0; i < nClips; i++) {
+    const c = design.clips[p.testClip[i * w] as number]!;
+    rows.push(`${i},${c.id},${c.genre}`);
+  }
+  await writeFileAtomic(join(dir, 'clips.csv'), `${rows.join('\n')}\n`);
+}
+
+async function writeManifest(
+  folder: RunFolder,
+  m: {
+    startedAt: string;
+    root: string;
+    designHash: string;
+    stimuliHash: string;
+    configFile?: string;
+    seconds: number;
+  },
+): Promise<void> {
+  const backend = await getBackend();
+  const manifest = {
+    tool: 'brain2music',
+    version: VERSION,
+    node: process.version,
+    backend: `${backend.info.name}${backend.info.blas ? ` (${backend.info.blas})` : ''}`,
+    machine: {
+      platform: platform(),
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      memGiB: +(totalmem() / 2 ** 30).toFixed(1),
+    },
+    startedAt: m.startedAt,
+    finishedAt: new Date().toISOString(),
+    seconds: m.seconds,
+    inputs: {
+      dataset: { root: m.root, designHash: m.designHash },
+      stimuli: { hash: m.stimuliHash },
+      config: m.configFile ? { path: resolve(m.configFile), hash: await hashFile(m.configFile) } : null,
+    },
+    stages: folder.stages.records.map((r) => ({
+      stage: r.stage,
+      label: r.label,
+      key: r.key,
+      seconds: r.seconds,
+      peakRssBytes: r.peakRssBytes,
+      cached: r.cached,
+    })),
+  };
+  await writeFileAtomic(folder.path('manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+}
