@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(build-essential python3 libopenblas-dev liblapacke-dev python3-numpy python3-scipy python3-sklearn python3-nibabel)
+PKGS=(build-essential python3 libopenblas-dev liblapacke-dev python3-numpy python3-scipy python3-sklearn python3-nibabel redis-server)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -28,11 +28,19 @@ import { type ProgressSink, silentProgress } from '../util/progress.js';
 import { VERSION } from '../version.js';
 import type { RunConfig } from './config.js';
 import { evaluateRun, type RunEvaluation } from './evaluate-run.js';
+import { LocalExecutor } from './executors/local.js';
+import type { Executor } from './executors/types.js';
+import { datasetRef, type JobSpec, makeJob, outputOf } from './jobs.js';
 import { RunFolder } from './run-folder.js';
-import type { Artifact, StageContext } from './stage.js';
-import { clipGenresOf, type DecodeStageOutput, decodeStage } from './stages/decode.js';
+import type { Artifact, Stage, StageContext } from './stage.js';
+import {
+  clipGenresOf,
+  type DecodeStageOptions,
+  type DecodeStageOutput,
+  decodeStage,
+} from './stages/decode.js';
 import { embedStimuliStage, type StimulusFiles } from './stages/embed-stimuli.js';
-import { type DatasetArtifact, type PreparedSubject, prepareStage, subjectImages } from './stages/prepare.js';
+import { type PreparedSubject, prepareStage, subjectImages } from './stages/prepare.js';
 import { ensureTwin } from './twin.js';
 
 export interface RunOptions {
@@ -43,6 +51,8 @@ export interface RunOptions {
   configFile?: string;
   progress?: ProgressSink;
   log?: (line: string) => void;
+  /** Where jobs run (default: in this process). */
+  executor?: Executor;
 }
 
 export interface RunResult {
@@ -117,75 +127,88 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   const { design, dataset } = await loadDesign(root, { space: config.space });
   const dsSubjects = dataset.subjects.map((s) => `sub-${s.id}`);
   const subjects = checkSelections(config, dsSubjects);
-  const datasetArtifact: DatasetArtifact = { hash: hashJson({ design }), root, dataset, design };
   log(
     `design: ${design.counts.trainClips} training clips, ${design.counts.testClips} test clips × ${design.counts.testRepetitions} repetitions, TR ${design.tr} s; subjects ${subjects.join(', ')}`,
   );
 
-  // Stimulus embeddings (one for all subjects: the stimulus order is shared).
+  // The plan: every stage run as a job with its key, known before anything runs.
   const stimuliDir = config.stimuli ? resolve(config.stimuli) : join(root, 'stimuli');
   const stimuli = await stimulusFiles(design, stimuliDir);
-  const emb = await folder.stages.run(
-    embedStimuliStage,
+  const embedJob = makeJob(
+    'embed-stimuli',
+    'stimuli',
     { stimuli },
     {
       embedder: config.embedder.name,
       modelDir: config.embedder.modelDir,
       windows: preprocess.window,
-      cacheDir: cacheDir('embed'),
     },
-    ctx,
   );
-
-  // Per subject: the decoder inputs.
+  const ds = datasetRef(root, design, config.space);
   const fmriCache = new RunMatrixCache(cacheDir('fmri'));
-  const prepared = new Map<string, PreparedSubject & Artifact>();
+  const prepJobs = new Map<string, JobSpec>();
   for (const s of subjects) {
     const images = await subjectImages(dataset, design, s, config.mask, (p) => fmriCache.contentHash(p));
-    const r = await folder.stages.run(
-      prepareStage(fmriCache),
-      { dataset: datasetArtifact, images },
-      { preprocess, mask: config.mask },
-      ctx,
-      s,
-    );
-    prepared.set(s, r.output);
-    log(
-      `prepare ${s}: ${r.output.nVoxels} voxels (${r.output.maskSource.split(' ')[0]}), ${r.output.trainX.rows} training rows${r.cached ? ' (cached)' : ''}`,
-    );
+    prepJobs.set(s, makeJob('prepare', s, { dataset: ds, images }, { preprocess, mask: config.mask }));
   }
-
-  // Per subject × decoder.
   const clipGenres = clipGenresOf(design, hashJson);
+  const decodeJobs = new Map<string, JobSpec>();
+  for (const s of subjects) {
+    for (const name of config.decode.decoders) {
+      const decoder = getDecoder(name);
+      const others = decoder.needs.others
+        ? subjects.filter((o) => o !== s).map((o) => outputOf(prepJobs.get(o)!))
+        : [];
+      const options: DecodeStageOptions = {
+        decoder: name,
+        decoderOptions: {
+          alphas,
+          cvFolds: config.decode.cvFolds,
+          seed: config.seed,
+          params: { ...decoder.defaults, ...(config.decode.params[name] ?? {}) },
+        },
+        trainCvFolds: config.evaluate.trainCvFolds,
+        leaveOneGenreOut: config.evaluate.leaveOneGenreOut.includes(name),
+      };
+      decodeJobs.set(
+        `${s}\0${name}`,
+        makeJob(
+          'decode',
+          `${s} ${name}`,
+          { subject: outputOf(prepJobs.get(s)!), embeddings: outputOf(embedJob), clipGenres, others },
+          options,
+        ),
+      );
+    }
+  }
+  const jobs = [embedJob, ...prepJobs.values(), ...decodeJobs.values()];
+  await writeFileAtomic(
+    folder.path('jobs.json'),
+    `${JSON.stringify(
+      jobs.map(({ key, stage, label, deps }) => ({ key, stage, label, deps })),
+      null,
+      2,
+    )}\n`,
+  );
+  const executor = o.executor ?? new LocalExecutor();
+  log(
+    `plan: ${jobs.length} jobs (${subjects.length} subjects × ${config.decode.decoders.length} decoders), executor ${executor.name}`,
+  );
+  const exec = await executor.run(folder, jobs, ctx);
+  log(`jobs: ${exec.computed} computed, ${exec.cached} from the run folder, ${exec.seconds.toFixed(1)} s`);
+
+  // Gather the outputs.
+  const emb = await mustLoad(folder, embedStimuliStage, embedJob);
+  const prepared = new Map<string, PreparedSubject & Artifact>();
+  for (const s of subjects) prepared.set(s, await mustLoad(folder, prepareStage, prepJobs.get(s)!));
   const decoded: DecodeResults = new Map();
   for (const s of subjects) {
     const bySubject = new Map<string, DecodeStageOutput>();
     decoded.set(s, bySubject);
     for (const name of config.decode.decoders) {
-      const decoder = getDecoder(name);
-      const others = decoder.needs.others
-        ? [...prepared.entries()].filter(([k]) => k !== s).map(([, v]) => v)
-        : [];
-      const r = await folder.stages.run(
-        decodeStage,
-        { subject: prepared.get(s)!, embeddings: emb.output, clipGenres, others },
-        {
-          decoder: name,
-          decoderOptions: {
-            alphas,
-            cvFolds: config.decode.cvFolds,
-            seed: config.seed,
-            params: { ...decoder.defaults, ...(config.decode.params[name] ?? {}) },
-          },
-          trainCvFolds: config.evaluate.trainCvFolds,
-          leaveOneGenreOut: config.evaluate.leaveOneGenreOut.includes(name),
-        },
-        ctx,
-        `${s} ${name}`,
-      );
-      bySubject.set(name, r.output);
-      await writePredictions(folder, s, name, r.output, prepared.get(s)!, design);
-      log(`decode ${s} ${name}: ${r.cached ? 'cached' : `${r.record.seconds.toFixed(1)} s`}`);
+      const out = await mustLoad(folder, decodeStage, decodeJobs.get(`${s}\0${name}`)!);
+      bySubject.set(name, out);
+      await writePredictions(folder, s, name, out, prepared.get(s)!, design);
     }
   }
 
@@ -197,7 +220,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     prepared,
     decoded,
     folder,
-    embeddings: emb.output,
+    embeddings: emb,
     log,
     progress,
   });
@@ -216,12 +239,22 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   await writeManifest(folder, {
     startedAt,
     root,
-    designHash: datasetArtifact.hash,
+    designHash: hashJson({ design }),
     stimuliHash: stimuli.hash,
     configFile: o.configFile,
     seconds,
   });
   return { root: folder.root, metricsPath, evaluation, seconds };
+}
+
+async function mustLoad<O extends object>(
+  folder: RunFolder,
+  stage: Stage<unknown, unknown, O>,
+  job: JobSpec,
+): Promise<O & Artifact> {
+  const o = await folder.stages.load(stage, job.key);
+  if (!o) throw new Error(`the executor finished but ${job.stage} ${job.label} has no output`);
+  return o;
 }
 
 /** The design's stimulus files (`<dir>/<clipId>.wav`), all checked before any work. */

@@ -106,6 +106,20 @@ export class StageStore {
     return join(this.root, stageName, key);
   }
 
+  /** True when the stage run `key` is complete in this store. */
+  has(stageName: string, key: string): boolean {
+    return existsSync(join(this.dirOf(stageName, key), 'stage.json'));
+  }
+
+  /** The complete output of stage run `key`, or null when it is not (yet) there. */
+  async load<O extends object>(
+    stage: Stage<unknown, unknown, O>,
+    key: string,
+  ): Promise<(O & Artifact) | null> {
+    if (!this.has(stage.name, key)) return null;
+    return { ...(await stage.load(this.dirOf(stage.name, key))), hash: key };
+  }
+
   /** The stage's output for these inputs and options: loaded when complete, else computed and saved. */
   async run<I, Opt, O>(
     stage: Stage<I, Opt, O>,
@@ -142,12 +156,14 @@ export class StageStore {
     try {
       await stage.save(tmp, value);
       await writeFile(join(tmp, 'stage.json'), `${JSON.stringify(record, null, 2)}\n`);
-      if (existsSync(recordPath)) {
-        // Another worker finished the same stage first: its output is as good as ours.
-        await rm(tmp, { recursive: true, force: true });
-      } else {
-        await rm(dir, { recursive: true, force: true });
+      // A folder at `dir` only ever appears by this rename, complete. If another worker
+      // finished the same stage run first (a retried or duplicated job), its output is
+      // as good as ours: keep it and drop ours.
+      try {
         await rename(tmp, dir);
+      } catch (e) {
+        if (!existsSync(recordPath)) throw e;
+        await rm(tmp, { recursive: true, force: true });
       }
     } catch (e) {
       await rm(tmp, { recursive: true, force: true });

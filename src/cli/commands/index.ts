@@ -10,10 +10,12 @@ import { registerRidge } from './ridge.js';
 import { registerRun } from './run.js';
 import { registerStimuli } from './stimuli.js';
 import { registerSynth } from './synth.js';
+import { registerWorker } from './worker.js';
 
 export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerDemo,
   registerRun,
+  registerWorker,
   registerSynth,
   registerDataset,
   registerNifti,

@@ -3,8 +3,13 @@ import type { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import { DECODERS } from '../../decode/index.js';
 import { loadRunConfig } from '../../pipeline/config.js';
+import { BullmqExecutor } from '../../pipeline/executors/bullmq.js';
+import { LocalExecutor } from '../../pipeline/executors/local.js';
+import type { Executor } from '../../pipeline/executors/types.js';
 import { runPipeline } from '../../pipeline/run.js';
 import { formatSummaryTable } from '../../pipeline/summary.js';
+import { UserError } from '../../util/errors.js';
+import { unknownNameHint } from '../../util/nearest.js';
 import { ConsoleProgress } from '../../util/progress.js';
 
 interface RunFlags {
@@ -14,6 +19,17 @@ interface RunFlags {
   subjects?: string;
   set: string[];
   printConfig?: boolean;
+  executor: string;
+  redis?: string;
+}
+
+function makeExecutor(name: string, redis?: string): Executor {
+  if (name === 'local') return new LocalExecutor();
+  if (name === 'bullmq') return new BullmqExecutor({ redis: redis ?? 'redis://127.0.0.1:6379' });
+  throw new UserError(`unknown executor '${name}'`, {
+    field: '--executor',
+    hint: unknownNameHint(name, ['local', 'bullmq']),
+  });
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -45,6 +61,12 @@ export function registerRun(program: Command): void {
       [],
     )
     .option('--print-config', 'print the resolved configuration (YAML) and exit')
+    .option(
+      '--executor <name>',
+      'where jobs run: local (this process) or bullmq (workers on a Redis queue)',
+      'local',
+    )
+    .option('--redis <url>', 'Redis server for --executor bullmq', 'redis://127.0.0.1:6379')
     .addHelpText(
       'after',
       `
@@ -76,13 +98,15 @@ Examples:
         process.stdout.write(toYaml(config));
         return;
       }
+      const executor = makeExecutor(f.executor, f.redis);
       const r = await runPipeline({
         config,
         out: f.out,
         configFile: f.config,
+        executor,
         progress: new ConsoleProgress(),
         log: (line) => process.stdout.write(`${line}\n`),
-      });
+      }).finally(() => executor.close());
       process.stdout.write(`\n${formatSummaryTable(r.evaluation.metrics)}\n`);
       process.stdout.write(
         `\nrun folder: ${r.root} (metrics.json, predictions/, audio/) in ${r.seconds.toFixed(0)} s\n`,

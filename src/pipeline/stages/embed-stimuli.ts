@@ -7,6 +7,7 @@ import { embedFiles } from '../../embed/pool.js';
 import { Standardizer, type StandardizerState } from '../../embed/standardize.js';
 import type { WindowSpec } from '../../embed/types.js';
 import { Matrix } from '../../linalg/matrix.js';
+import { cacheDir } from '../../util/cache-dir.js';
 import { loadJson, loadMatrix, saveJson, saveMatrix } from '../artifact-io.js';
 import type { Artifact, Stage } from '../stage.js';
 
@@ -22,8 +23,6 @@ export interface EmbedStimuliOptions {
   embedder: string;
   modelDir?: string;
   windows: WindowSpec;
-  /** Embedding cache folder (content-addressed; not part of the key). */
-  cacheDir: string | null;
 }
 
 export interface StimulusEmbeddings {
@@ -45,7 +44,8 @@ export const embedStimuliStage: Stage<{ stimuli: StimulusFiles }, EmbedStimuliOp
       embedder: o.embedder,
       embedderOptions: o.modelDir ? { modelDir: o.modelDir } : undefined,
       windows: o.windows,
-      cacheDir: o.cacheDir,
+      // Content-addressed and shared by runs: each machine uses its own (not part of the key).
+      cacheDir: cacheDir('embed'),
       progress: ctx.progress,
     });
     const nWindows = r.clips[0]?.rows ?? 0;

@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import type { RunMatrixCache } from '../../fmri/cache.js';
+import { RunMatrixCache } from '../../fmri/cache.js';
 import type { Design } from '../../fmri/design.js';
 import { Masker } from '../../fmri/masker.js';
 import type { PreprocessOptions } from '../../fmri/preprocess/options.js';
@@ -14,6 +14,7 @@ import { bidsRunSource, runImage, subjectMask } from '../../fmri/preprocess/sour
 import type { BidsDataset } from '../../io/bids/discover.js';
 import { readNifti } from '../../io/nifti/index.js';
 import type { Matrix } from '../../linalg/matrix.js';
+import { cacheDir } from '../../util/cache-dir.js';
 import { UserError } from '../../util/errors.js';
 import { hashJson } from '../../util/hash.js';
 import { loadInts, loadJson, loadMatrix, saveInts, saveJson, saveMatrix } from '../artifact-io.js';
@@ -143,99 +144,99 @@ export interface PrepareInputs {
   images: SubjectImages;
 }
 
-/** The `RunMatrixCache` is a speed-up outside the key (content-addressed), so it is passed apart. */
-export function prepareStage(
-  cache: RunMatrixCache | null,
-): Stage<PrepareInputs, PrepareOptions, PreparedSubject> {
-  return {
-    name: 'prepare',
-    version: 1,
-    async run({ dataset, images }, o, ctx) {
-      const { masker, dseg } = await subjectMasker(dataset.dataset, images.subject, o.mask);
-      const m = await prepareSubject(
-        dataset.design,
-        bidsRunSource({
-          dataset: dataset.dataset,
-          design: dataset.design,
-          subject: images.subject,
-          mask: masker,
-          options: o.preprocess,
-          cache,
-        }),
-        o.preprocess,
-        ctx.progress,
-      );
-      return {
+/**
+ * The run-matrix cache is a speed-up outside the key (content-addressed, shared by
+ * runs), so whoever runs the stage uses its own cache folder.
+ */
+export const prepareStage: Stage<PrepareInputs, PrepareOptions, PreparedSubject> = {
+  name: 'prepare',
+  version: 1,
+  async run({ dataset, images }, o, ctx) {
+    const { masker, dseg } = await subjectMasker(dataset.dataset, images.subject, o.mask);
+    const cache = new RunMatrixCache(cacheDir('fmri'));
+    const m = await prepareSubject(
+      dataset.design,
+      bidsRunSource({
+        dataset: dataset.dataset,
+        design: dataset.design,
         subject: images.subject,
-        nVoxels: m.nVoxels,
-        trainX: m.train.X,
-        testX: m.test.X,
-        trainRun: m.train.run,
-        trainClip: m.train.clipIndex,
-        trainWindow: m.train.window,
-        testClip: m.test.clipIndex,
-        testWindow: m.test.window,
-        voxelLabels: await voxelLabelsOf(masker, dseg),
-        maskIndices: masker.indices,
-        gridShape: [...masker.shape],
-        maskSource: masker.source,
-        labelNames: dseg ? await labelTable(dseg) : {},
-        windowsPerClip: m.windowsPerClip,
-        constantVoxels: m.constantVoxels.length,
-      };
-    },
-    async save(dir, p) {
-      await saveMatrix(dir, 'train_X', p.trainX);
-      await saveMatrix(dir, 'test_X', p.testX);
-      for (const k of [
-        'trainRun',
-        'trainClip',
-        'trainWindow',
-        'testClip',
-        'testWindow',
-        'voxelLabels',
-        'maskIndices',
-      ] as const)
-        await saveInts(dir, k, p[k]);
-      const { subject, nVoxels, gridShape, maskSource, labelNames, windowsPerClip, constantVoxels } = p;
-      await saveJson(dir, 'subject', {
-        subject,
-        nVoxels,
-        gridShape,
-        maskSource,
-        labelNames,
-        windowsPerClip,
-        constantVoxels,
-      });
-    },
-    async load(dir) {
-      const meta = await loadJson<
-        Pick<
-          PreparedSubject,
-          | 'subject'
-          | 'nVoxels'
-          | 'gridShape'
-          | 'maskSource'
-          | 'labelNames'
-          | 'windowsPerClip'
-          | 'constantVoxels'
-        >
-      >(dir, 'subject');
-      return {
-        ...meta,
-        trainX: await loadMatrix(dir, 'train_X'),
-        testX: await loadMatrix(dir, 'test_X'),
-        trainRun: await loadInts(dir, 'trainRun'),
-        trainClip: await loadInts(dir, 'trainClip'),
-        trainWindow: await loadInts(dir, 'trainWindow'),
-        testClip: await loadInts(dir, 'testClip'),
-        testWindow: await loadInts(dir, 'testWindow'),
-        voxelLabels: await loadInts(dir, 'voxelLabels'),
-        maskIndices: await loadInts(dir, 'maskIndices'),
-      };
-    },
-  };
-}
+        mask: masker,
+        options: o.preprocess,
+        cache,
+      }),
+      o.preprocess,
+      ctx.progress,
+    );
+    return {
+      subject: images.subject,
+      nVoxels: m.nVoxels,
+      trainX: m.train.X,
+      testX: m.test.X,
+      trainRun: m.train.run,
+      trainClip: m.train.clipIndex,
+      trainWindow: m.train.window,
+      testClip: m.test.clipIndex,
+      testWindow: m.test.window,
+      voxelLabels: await voxelLabelsOf(masker, dseg),
+      maskIndices: masker.indices,
+      gridShape: [...masker.shape],
+      maskSource: masker.source,
+      labelNames: dseg ? await labelTable(dseg) : {},
+      windowsPerClip: m.windowsPerClip,
+      constantVoxels: m.constantVoxels.length,
+    };
+  },
+  async save(dir, p) {
+    await saveMatrix(dir, 'train_X', p.trainX);
+    await saveMatrix(dir, 'test_X', p.testX);
+    for (const k of [
+      'trainRun',
+      'trainClip',
+      'trainWindow',
+      'testClip',
+      'testWindow',
+      'voxelLabels',
+      'maskIndices',
+    ] as const)
+      await saveInts(dir, k, p[k]);
+    const { subject, nVoxels, gridShape, maskSource, labelNames, windowsPerClip, constantVoxels } = p;
+    await saveJson(dir, 'subject', {
+      subject,
+      nVoxels,
+      gridShape,
+      maskSource,
+      labelNames,
+      windowsPerClip,
+      constantVoxels,
+    });
+  },
+  async load(dir) {
+    const meta = await loadJson<
+      Pick<
+        PreparedSubject,
+        | 'subject'
+        | 'nVoxels'
+        | 'gridShape'
+        | 'maskSource'
+        | 'labelNames'
+        | 'windowsPerClip'
+        | 'constantVoxels'
+      >
+    >(dir, 'subject');
+    return {
+      ...meta,
+      trainX: await loadMatrix(dir, 'train_X'),
+      testX: await loadMatrix(dir, 'test_X'),
+      trainRun: await loadInts(dir, 'trainRun'),
+      trainClip: await loadInts(dir, 'trainClip'),
+      trainWindow: await loadInts(dir, 'trainWindow'),
+      testClip: await loadInts(dir, 'testClip'),
+      testWindow: await loadInts(dir, 'testWindow'),
+      voxelLabels: await loadInts(dir, 'voxelLabels'),
+      maskIndices: await loadInts(dir, 'maskIndices'),
+    };
+  },
+};
 
 /** Content hashes of every image the subject's preparation reads (through the cache's hash memo). */
 export async function subjectImages(
