@@ -73,6 +73,48 @@ export class RunFolder {
     this.stages = new StageStore(join(root, 'stages'));
   }
 
+  /** Throws what `claim` would throw, without writing anything. */
+  static async check(root: string, inputs: Record<string, string | undefined> = {}): Promise<void> {
+    const abs = resolve(root);
+    assertOutputApartFromInputs(abs, inputs);
+    if (!existsSync(abs)) return;
+    await RunFolder.validateExisting(abs);
+  }
+
+  /** An existing path is usable only as an empty folder or one of our runs. */
+  private static async validateExisting(abs: string): Promise<boolean> {
+    const st = lstatSync(abs);
+    if (!st.isDirectory()) {
+      throw new UserError('the output path exists and is not a folder', {
+        file: abs,
+        field: '--out',
+        hint: 'choose a new folder name for the run',
+      });
+    }
+    const entries = await readdir(abs);
+    if (entries.length > 0 && !entries.includes(RUN_MARKER)) {
+      const shown =
+        entries.slice(0, 5).join(', ') + (entries.length > 5 ? `, … (${entries.length} in all)` : '');
+      throw new UserError(`the output folder holds files that are not from a b2m run (${shown})`, {
+        file: abs,
+        field: '--out',
+        hint: 'choose a new or empty folder; nothing in this one was touched',
+      });
+    }
+    if (!entries.includes(RUN_MARKER)) return false;
+    let m: Partial<RunMarker> = {};
+    try {
+      m = JSON.parse(await readFile(join(abs, RUN_MARKER), 'utf8')) as Partial<RunMarker>;
+    } catch {}
+    if (m.tool !== 'brain2music' || m.kind !== 'run') {
+      throw new UserError(`${RUN_MARKER} in the output folder was not written by b2m run`, {
+        file: join(abs, RUN_MARKER),
+        hint: 'choose a new or empty folder',
+      });
+    }
+    return true;
+  }
+
   /**
    * Opens `root` for writing: creates it (with the marker) when missing or empty,
    * resumes it when it carries our marker, refuses it otherwise.
@@ -80,36 +122,7 @@ export class RunFolder {
   static async claim(root: string, inputs: Record<string, string | undefined> = {}): Promise<RunFolder> {
     const abs = resolve(root);
     assertOutputApartFromInputs(abs, inputs);
-    if (existsSync(abs)) {
-      const st = lstatSync(abs);
-      if (!st.isDirectory()) {
-        throw new UserError('the output path exists and is not a folder', {
-          file: abs,
-          field: '--out',
-          hint: 'choose a new folder name for the run',
-        });
-      }
-      const entries = await readdir(abs);
-      if (entries.length > 0 && !entries.includes(RUN_MARKER)) {
-        const shown =
-          entries.slice(0, 5).join(', ') + (entries.length > 5 ? `, … (${entries.length} in all)` : '');
-        throw new UserError(`the output folder holds files that are not from a b2m run (${shown})`, {
-          file: abs,
-          field: '--out',
-          hint: 'choose a new or empty folder; nothing in this one was touched',
-        });
-      }
-      if (entries.includes(RUN_MARKER)) {
-        const m = JSON.parse(await readFile(join(abs, RUN_MARKER), 'utf8')) as Partial<RunMarker>;
-        if (m.tool !== 'brain2music' || m.kind !== 'run') {
-          throw new UserError(`${RUN_MARKER} in the output folder was not written by b2m run`, {
-            file: join(abs, RUN_MARKER),
-            hint: 'choose a new or empty folder',
-          });
-        }
-        return new RunFolder(abs);
-      }
-    }
+    if (existsSync(abs) && (await RunFolder.validateExisting(abs))) return new RunFolder(abs);
     await mkdir(abs, { recursive: true });
     const marker: RunMarker = {
       tool: 'brain2music',

@@ -32,7 +32,7 @@ import { LocalExecutor } from './executors/local.js';
 import type { Executor } from './executors/types.js';
 import { datasetRef, type JobSpec, makeJob, outputOf } from './jobs.js';
 import { RunFolder } from './run-folder.js';
-import type { Artifact, Stage, StageContext } from './stage.js';
+import { type Artifact, peakRss, type Stage, type StageContext } from './stage.js';
 import {
   clipGenresOf,
   type DecodeStageOptions,
@@ -104,21 +104,17 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   });
 
   const root = config.dataset ? resolve(config.dataset) : await ensureTwin(config.seed, { progress, log });
-  const folder = await RunFolder.claim(o.out, {
+  // Refuse a bad output folder before minutes of work; claim it only once the plan stands.
+  const protectedInputs = {
     '--dataset': root,
     '--config': o.configFile,
+    stimuli: config.stimuli,
     'retrieval.library': config.retrieval.library,
     'mask.file': config.mask.file,
     'generate.modelDir': config.generate.modelDir,
     'embedder.modelDir': config.embedder.modelDir,
-  });
-  const swept = await folder.stages.sweepTemporaries();
-  if (swept.length)
-    log(`run folder: removed ${swept.length} unfinished stage folder(s) of an interrupted run`);
-  await writeFileAtomic(
-    folder.path('config.json'),
-    `${JSON.stringify({ ...config, dataset: root }, null, 2)}\n`,
-  );
+  };
+  await RunFolder.check(o.out, protectedInputs);
 
   const backend = await getBackend();
   log(`engine: ${backend.info.name} backend (${backend.info.reason}), ${backend.info.threads} threads`);
@@ -182,6 +178,15 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     }
   }
   const jobs = [embedJob, ...prepJobs.values(), ...decodeJobs.values()];
+  const folder = await RunFolder.claim(o.out, protectedInputs);
+  const swept = await folder.stages.sweepTemporaries();
+  if (swept.length)
+    log(`run folder: removed ${swept.length} unfinished stage folder(s) of an interrupted run`);
+  await writeFileAtomic(
+    folder.path('config.json'),
+    `${JSON.stringify({ ...config, dataset: root }, null, 2)}\n`,
+  );
+
   await writeFileAtomic(
     folder.path('jobs.json'),
     `${JSON.stringify(
@@ -330,6 +335,8 @@ async function writeManifest(
     startedAt: m.startedAt,
     finishedAt: new Date().toISOString(),
     seconds: m.seconds,
+    /** Peak resident memory of the whole run (this process and its worker threads). */
+    peakRssBytes: peakRss(),
     inputs: {
       dataset: { root: m.root, designHash: m.designHash },
       stimuli: { hash: m.stimuliHash },

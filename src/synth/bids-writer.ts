@@ -85,7 +85,16 @@ export async function copyVerbatim(src: string, dst: string): Promise<void> {
   await copyFile(src, dst);
 }
 
-/** Opens the raw and preprocessed 4-D writers of one run; the sink streams both. */
+/**
+ * Which images the twin writes: `both` (default) the raw-like BOLD and fMRIPrep's
+ * preprocessed BOLD; `fmriprep` only the derivatives (the raw folder keeps events and
+ * sidecars), as a lab that shares its fMRIPrep outputs — so the pipeline is tested
+ * on derivatives alone.
+ */
+export type TwinLayout = 'both' | 'fmriprep';
+export const TWIN_LAYOUTS: readonly TwinLayout[] = ['both', 'fmriprep'];
+
+/** Opens the 4-D writers of one run (raw-like unless `layout` is `fmriprep`, and preprocessed). */
 export async function openRunWriters(
   root: string,
   sub: string,
@@ -93,6 +102,7 @@ export async function openRunWriters(
   anat: Anatomy,
   nScans: number,
   tr: number,
+  layout: TwinLayout = 'both',
 ): Promise<RunSink> {
   const [nx, ny, nz] = anat.grid.dims;
   const init = {
@@ -103,10 +113,12 @@ export async function openRunWriters(
     descrip: 'brain2music synthetic twin',
   };
   const writers: NiftiWriter[] = [];
+  let raw: NiftiWriter | null = null;
   try {
-    writers.push(
-      await openNiftiWriter(paths.rawBold(root, sub, run), { ...init, descrip: `${init.descrip} raw` }),
-    );
+    if (layout === 'both') {
+      raw = await openNiftiWriter(paths.rawBold(root, sub, run), { ...init, descrip: `${init.descrip} raw` });
+      writers.push(raw);
+    }
     writers.push(
       await openNiftiWriter(paths.preproc(root, sub, run), { ...init, descrip: `${init.descrip} preproc` }),
     );
@@ -114,19 +126,18 @@ export async function openRunWriters(
     for (const w of writers) await w.abort();
     throw e;
   }
-  const [raw, pre] = writers as [NiftiWriter, NiftiWriter];
+  const pre = writers[writers.length - 1] as NiftiWriter;
   return {
     async write(r, p) {
       try {
-        await Promise.all([raw.writeVolume(r), pre.writeVolume(p)]);
+        await Promise.all([raw?.writeVolume(r), pre.writeVolume(p)]);
       } catch (e) {
-        await Promise.all([raw.abort(), pre.abort()]);
+        await Promise.all(writers.map((w) => w.abort()));
         throw e;
       }
     },
     async end() {
-      await raw.commit();
-      await pre.commit();
+      for (const w of writers) await w.commit();
     },
   };
 }

@@ -18,6 +18,7 @@ import { buildDesign, type Design, type RunSchedule } from '../fmri/design.js';
 import { parseEventsTsv } from '../io/bids/tsv.js';
 import { writeDirAtomic, writeFileAtomic } from '../util/atomic.js';
 import { UserError } from '../util/errors.js';
+import { unknownNameHint } from '../util/nearest.js';
 import { type ProgressSink, silentProgress } from '../util/progress.js';
 import { Rng } from '../util/rng.js';
 import {
@@ -27,6 +28,8 @@ import {
   type RunName,
   runEntities,
   subjectLabel,
+  TWIN_LAYOUTS,
+  type TwinLayout,
   tsv,
   writeAnatomy,
   writeBrainVectors,
@@ -68,6 +71,8 @@ export interface SynthOptions {
   soundfont?: string;
   /** Only these runs (e.g. `task-Test_run-01`); default all 18. For tests and quick looks. */
   runs?: string[];
+  /** `both` (default): raw-like and fMRIPrep-preprocessed BOLD; `fmriprep`: the derivatives only. */
+  layout?: TwinLayout;
   /** Brain-model overrides (signal and noise levels, …). */
   brain?: Partial<BrainModelOptions>;
   progress?: ProgressSink;
@@ -153,6 +158,12 @@ export async function synthesizeDataset(opts: SynthOptions): Promise<SynthResult
   }
   if (!Number.isInteger(o.seed) || o.seed < 0) {
     throw new UserError(`seed must be a non-negative integer, got ${o.seed}`, { field: 'seed' });
+  }
+  if (o.layout !== undefined && !TWIN_LAYOUTS.includes(o.layout)) {
+    throw new UserError(`unknown layout '${o.layout}'`, {
+      field: 'layout',
+      hint: unknownNameHint(o.layout, TWIN_LAYOUTS),
+    });
   }
   const grid = gridByName(o.grid);
   const musicFactory = MUSIC_SOURCES[o.music];
@@ -374,7 +385,7 @@ async function synthesizeSubject(
   features: readonly RunFeatures[],
   weights: ChannelWeights,
   rootRng: Rng,
-  o: { brain?: Partial<BrainModelOptions> },
+  o: { brain?: Partial<BrainModelOptions>; layout?: TwinLayout },
   progress: ProgressSink,
 ): Promise<RoiSummary[]> {
   const grid = gridByName(gridName);
@@ -423,7 +434,8 @@ async function synthesizeSubject(
     runs,
     weights,
     rootRng.fork(`${sub}:runs`),
-    (i) => openRunWriters(root, sub, runNames[i] as RunName, anat, runs[i]!.nScans, model.options.tr),
+    (i) =>
+      openRunWriters(root, sub, runNames[i] as RunName, anat, runs[i]!.nScans, model.options.tr, o.layout),
     acc
       ? {
           voxels: Int32Array.from(ribbon),
