@@ -75,8 +75,8 @@ describe('b2m run (tiny twin, end to end)', () => {
       assert.equal(block.summary.identification?.chance, 0.5);
       assert.equal(block.summary.identification?.n, 2);
     }
-    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
-    assert.equal(config.decode.cvFolds, 3);
+    const resolved = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    assert.equal(resolved.decode.cvFolds, 3);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     assert.ok(manifest.stages.some((s: { stage: string }) => s.stage === 'decode'));
     assert.ok(manifest.inputs.config.hash);
