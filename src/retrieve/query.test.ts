@@ -9,12 +9,18 @@ import { prepareLibrary, queryLibrary } from './query.js';
 function randn(rows: number, cols: number, seed: number, shift = 0): Matrix<Float32Array> {
   const m = Matrix.zeros(rows, cols, 'float32');
   new Rng(seed).fillNormal(m.data);
-  if (shift) for (let i = 0; i < m.data.length; i++) m.data[i] = (m.data[i] as number) * (1 + (i % 7)) + shift;
+  if (shift)
+    for (let i = 0; i < m.data.length; i++) m.data[i] = (m.data[i] as number) * (1 + (i % 7)) + shift;
   return m;
 }
 
 /** The slow, obviously correct reference: float64 cosine of every pair, sorted (score desc, index asc). */
-function bruteForce(E: Matrix, Q: Matrix, k: number, st?: Standardizer): { idx: number[][]; cos: number[][] } {
+function bruteForce(
+  E: Matrix,
+  Q: Matrix,
+  k: number,
+  st?: Standardizer,
+): { idx: number[][]; cos: number[][] } {
   const Ez = st ? st.transform(E) : E;
   const norm = (r: ArrayLike<number>) => {
     let s = 0;
@@ -48,7 +54,11 @@ function bruteForce(E: Matrix, Q: Matrix, k: number, st?: Standardizer): { idx: 
 }
 
 /** Same neighbours as the reference up to float32 near-ties: every rank's reference cosine matches. */
-function assertMatches(res: { indices: Int32Array; scores: Float32Array }, ref: ReturnType<typeof bruteForce>, k: number) {
+function assertMatches(
+  res: { indices: Int32Array; scores: Float32Array },
+  ref: ReturnType<typeof bruteForce>,
+  k: number,
+) {
   ref.idx.forEach((row, q) => {
     for (let j = 0; j < k; j++) {
       const got = res.indices[q * k + j] as number;
@@ -118,14 +128,26 @@ describe('queryLibrary', () => {
     const E = randn(10, 4, 6);
     const user = (re: RegExp) => (e: unknown) => isUserError(e) && re.test(e.message);
     await assert.rejects(queryLibrary({ E }, randn(2, 4, 7), 11), user(/top 11 of a library of 10/));
-    await assert.rejects(queryLibrary({ E }, randn(2, 5, 7), 1), user(/queries have 5 dimensions, the library 4/));
+    await assert.rejects(
+      queryLibrary({ E }, randn(2, 5, 7), 1),
+      user(/queries have 5 dimensions, the library 4/),
+    );
     const Q = randn(3, 4, 7);
     Q.data[6] = Number.NaN;
     await assert.rejects(queryLibrary({ E }, Q, 1), user(/query 1 holds NaN in dimension 2/));
     const bad = randn(10, 4, 6);
     bad.data[9] = Number.POSITIVE_INFINITY;
-    assert.throws(() => prepareLibrary({ E: bad, ids: Array.from({ length: 10 }, (_, i) => `t${i}`) }), user(/library vector 2 \(t2\) holds Infinity/));
-    assert.throws(() => prepareLibrary({ E }, { maxMemoryBytes: 100 }), user(/needs 160 KiB|over the memory budget/));
-    assert.throws(() => prepareLibrary({ E }, { standardizer: Standardizer.fit(randn(5, 3, 1)) }), user(/3 dimensions, the library index 4/));
+    assert.throws(
+      () => prepareLibrary({ E: bad, ids: Array.from({ length: 10 }, (_, i) => `t${i}`) }),
+      user(/library vector 2 \(t2\) holds Infinity/),
+    );
+    assert.throws(
+      () => prepareLibrary({ E }, { maxMemoryBytes: 100 }),
+      user(/needs 160 KiB|over the memory budget/),
+    );
+    assert.throws(
+      () => prepareLibrary({ E }, { standardizer: Standardizer.fit(randn(5, 3, 1)) }),
+      user(/3 dimensions, the library index 4/),
+    );
   });
 });
