@@ -6,9 +6,11 @@ import { after, before, test } from 'node:test';
 import { encodeWav } from '../audio/wav.js';
 import { embedFiles } from '../embed/pool.js';
 import { readNpy, writeNpy } from '../io/npy.js';
+import { StageStore, silentContext } from '../pipeline/stage.js';
 import { isUserError } from '../util/errors.js';
 import { buildLibraryIndex } from './build.js';
 import { listLibraryAudio } from './library.js';
+import { libraryIndexStage } from './stage.js';
 import { loadLibraryIndex, saveLibraryIndex } from './store.js';
 
 const SR = 22050;
@@ -85,6 +87,17 @@ test('index: one vector per track = mean of the windows inside the first 15 s; c
   await saveLibraryIndex(saved, index);
   const loaded = await loadLibraryIndex(saved);
   assert.deepEqual(loaded, index);
+
+  // As a pipeline stage: computed once, then loaded from its stage folder with the same numbers.
+  const store = new StageStore(join(dir, 'stages'));
+  const stage = libraryIndexStage({ cacheDir, workers: 1 });
+  const opts = { embedder: 'dsp', windows, excerptSeconds: 15 };
+  const first = await store.run(stage, { tracks }, opts, silentContext);
+  const second = await store.run(stage, { tracks }, opts, silentContext);
+  assert.equal(first.cached, false);
+  assert.equal(second.cached, true);
+  assert.deepEqual(second.output.E.data, index.E.data);
+  assert.equal(second.output.fingerprint, index.fingerprint);
 
   // Damage: a wrong-shape E.npy and a missing description are refused, naming the file.
   await writeNpy(join(saved, 'E.npy'), new Float32Array(6), [3, 2]);

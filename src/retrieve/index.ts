@@ -27,4 +27,10 @@ export {
   retrieveClips,
   writeRetrievedAudio,
 } from './retrieve.js';
+export {
+  type LibraryIndexStage,
+  type LibraryIndexStageInputs,
+  type LibraryIndexStageOptions,
+  libraryIndexStage,
+} from './stage.js';
 export { loadLibraryIndex, saveLibraryIndex } from './store.js';

@@ -22,6 +22,9 @@ export interface LibraryTrack {
   genre: string;
   /** Duration from the file's headers (seconds). */
   seconds: number;
+  /** File size and modification time: a cheap identity for stage keys (contents are hashed when embedded). */
+  bytes: number;
+  mtimeMs: number;
 }
 
 export interface ListLibraryOptions {
@@ -86,6 +89,8 @@ export async function listLibraryAudio(dir: string, opts: ListLibraryOptions = {
     });
   }
   const seconds = new Array<number>(paths.length);
+  const sizes = new Array<number>(paths.length);
+  const mtimes = new Array<number>(paths.length);
   const bad: { path: string; reason: string }[] = [];
   let next = 0;
   const worker = async () => {
@@ -93,6 +98,9 @@ export async function listLibraryAudio(dir: string, opts: ListLibraryOptions = {
       const i = next++;
       const p = paths[i] as string;
       try {
+        const st = await stat(p);
+        sizes[i] = st.size;
+        mtimes[i] = Math.round(st.mtimeMs);
         const pr = await probeAudio(p);
         seconds[i] = pr.seconds;
         if (!(pr.seconds >= minSeconds)) {
@@ -126,5 +134,7 @@ export async function listLibraryAudio(dir: string, opts: ListLibraryOptions = {
     path: p,
     genre: libraryGenre(dir, p),
     seconds: seconds[i] as number,
+    bytes: sizes[i] as number,
+    mtimeMs: mtimes[i] as number,
   }));
 }
