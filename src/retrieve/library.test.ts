@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -109,5 +109,33 @@ describe('listLibraryAudio', () => {
       (e) => isUserError(e) && e.location.file === empty && /no audio files/.test(e.message),
     );
     await assert.rejects(listLibraryAudio(join(dir, 'nope')), /library folder not found/);
+  });
+
+  test('symlinked folders are followed once; a broken link is listed as unreadable; long lists are cut at 50', async () => {
+    const real = join(dir, 'real-classical');
+    await mkdir(real);
+    await writeFile(join(real, 'x.wav'), encodeWav(tone(15), SR).bytes);
+    const root = join(dir, 'linked');
+    await mkdir(root);
+    await symlink(real, join(root, 'classical'));
+    await symlink(real, join(root, 'again')); // the same real folder: walked once
+    // Sorted walk: `again` comes first and claims the folder (and names the genre).
+    assert.deepEqual(
+      (await listLibraryAudio(root)).map((t) => [t.id, t.genre]),
+      [['x', 'again']],
+    );
+    await symlink(join(dir, 'missing.wav'), join(root, 'gone.wav'));
+    await assert.rejects(listLibraryAudio(root), /gone\.wav: unreadable: cannot read audio file/);
+
+    const many = join(dir, 'many');
+    await mkdir(many);
+    for (let i = 0; i < 60; i++)
+      await writeFile(join(many, `t${String(i).padStart(2, '0')}.wav`), encodeWav(tone(1), SR).bytes);
+    await assert.rejects(listLibraryAudio(many), (e) => {
+      assert.ok(isUserError(e));
+      assert.match(e.message, /^60 of 60 library files cannot be used/);
+      assert.match(e.message, /t49\.wav: too short: 1\.0 s < 15 s\n {2}… and 10 more$/);
+      return true;
+    });
   });
 });

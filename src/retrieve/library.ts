@@ -9,7 +9,7 @@
  * - hidden files and folders (`.DS_Store`, `._x.wav`, `.cache/`) are skipped.
  * A bad folder is reported once, with every bad file and its reason.
  */
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, extname, join, relative, sep } from 'node:path';
 import { AUDIO_EXTENSIONS } from '../embed/inputs.js';
 import { isUserError, UserError } from '../util/errors.js';
@@ -39,13 +39,23 @@ const MAX_LISTED = 50;
 
 const GTZAN_NAME = /^([A-Za-z][A-Za-z0-9_-]*)\.\d+$/;
 
-async function walk(dir: string, out: string[]): Promise<void> {
+async function walk(dir: string, out: string[], seen: Set<string>): Promise<void> {
+  // Symlinked folders are followed (libraries are often links to a music drive), each real folder once.
+  const real = await realpath(dir);
+  if (seen.has(real)) return;
+  seen.add(real);
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     const p = join(dir, e.name);
-    if (e.isDirectory()) await walk(p, out);
+    let isDir = e.isDirectory();
+    if (e.isSymbolicLink())
+      isDir = await stat(p).then(
+        (st) => st.isDirectory(),
+        () => false,
+      );
+    if (isDir) await walk(p, out, seen);
     else if (AUDIO_EXTENSIONS.includes(extname(e.name).toLowerCase())) out.push(p);
   }
 }
@@ -80,7 +90,7 @@ export async function listLibraryAudio(dir: string, opts: ListLibraryOptions = {
     });
   }
   const paths: string[] = [];
-  await walk(dir, paths);
+  await walk(dir, paths, new Set());
   if (paths.length === 0) {
     throw new UserError('library folder holds no audio files', {
       file: dir,
@@ -98,10 +108,10 @@ export async function listLibraryAudio(dir: string, opts: ListLibraryOptions = {
       const i = next++;
       const p = paths[i] as string;
       try {
+        const pr = await probeAudio(p);
         const st = await stat(p);
         sizes[i] = st.size;
         mtimes[i] = Math.round(st.mtimeMs);
-        const pr = await probeAudio(p);
         seconds[i] = pr.seconds;
         if (!(pr.seconds >= minSeconds)) {
           bad.push({ path: p, reason: `too short: ${pr.seconds.toFixed(1)} s < ${minSeconds} s` });

@@ -261,6 +261,23 @@ export async function probeAudio(path: string): Promise<AudioProbe> {
     throw new UserError(`cannot read audio file: ${(e as Error).message}`, { file: path, cause: e });
   }
   if (size === 0) throw new UserError('audio file is empty (0 bytes)', { file: path });
+  try {
+    const fromHeader = await probeHeaders(path, size);
+    if (fromHeader) return fromHeader;
+  } catch (e) {
+    throw new UserError(`cannot read audio file: ${(e as Error).message}`, { file: path, cause: e });
+  }
+  const audio = await decodeAudioFile(path);
+  return {
+    seconds: (audio.channels[0]?.length ?? 0) / audio.sampleRate,
+    sampleRate: audio.sampleRate,
+    channels: audio.channels.length,
+    method: 'decode',
+  };
+}
+
+/** The duration from the headers, or null when the format or file does not give one. */
+async function probeHeaders(path: string, size: number): Promise<AudioProbe | null> {
   const head = await readRange(path, 0, Math.min(size, HEAD_BYTES));
   const wav = probeWav(head, size);
   if (wav) return { ...wav, method: 'wav' };
@@ -275,11 +292,5 @@ export async function probeAudio(path: string): Promise<AudioProbe> {
     const mp3 = await probeMp3(path, head, size);
     if (mp3) return { ...mp3, method: 'mp3' };
   }
-  const audio = await decodeAudioFile(path);
-  return {
-    seconds: (audio.channels[0]?.length ?? 0) / audio.sampleRate,
-    sampleRate: audio.sampleRate,
-    channels: audio.channels.length,
-    method: 'decode',
-  };
+  return null;
 }
