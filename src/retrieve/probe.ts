@@ -287,8 +287,9 @@ async function probeHeaders(path: string, size: number): Promise<AudioProbe | nu
   if (flac) return { ...flac, method: 'flac' };
   const ogg = await probeOgg(path, head, size);
   if (ogg) return { ...ogg, method: 'ogg' };
-  const isRiffOrFlacOrOgg = ['RIFF', 'fLaC', 'OggS', '.snd'].includes(ascii(head, 0, 4));
-  if (!isRiffOrFlacOrOgg) {
+  // Containers that are not MPEG audio: PCM data inside could mimic frame syncs.
+  const otherContainer = ['RIFF', 'RF64', 'FORM', 'fLaC', 'OggS', '.snd'].includes(ascii(head, 0, 4));
+  if (!otherContainer) {
     const mp3 = await probeMp3(path, head, size);
     if (mp3) return { ...mp3, method: 'mp3' };
   }
