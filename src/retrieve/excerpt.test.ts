@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -8,7 +8,7 @@ import { resample } from '../audio/resample.js';
 import { encodeWav } from '../audio/wav.js';
 import { isUserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
-import { writeExcerpt } from './excerpt.js';
+import { writeExcerpt, writeExcerpts } from './excerpt.js';
 
 let dir: string;
 before(async () => {
@@ -104,4 +104,36 @@ test('writeExcerpt: a short source gives what there is; a start past the end is 
     (e) => isUserError(e) && /starts at 7 s but the audio lasts 6\.00 s/.test(e.message),
   );
   await assert.rejects(stat(join(dir, 'never.mp3')));
+});
+
+test('writeExcerpts: worker threads write the same bytes as the main thread; a bad source is a UserError naming it', async () => {
+  const sr = 22050;
+  const jobs = [];
+  for (let i = 0; i < 4; i++) {
+    const x = Float32Array.from(
+      { length: sr / 2 },
+      (_, k) => 0.3 * Math.sin((2 * Math.PI * (200 + 50 * i) * k) / sr),
+    );
+    const src = join(dir, `many${i}.wav`);
+    await writeFile(src, encodeWav(x, sr).bytes);
+    jobs.push({ src, dst: join(dir, 'par', `${i}.mp3`) });
+  }
+  // One pool start: four good jobs and a missing source last (the pool stops at the failure).
+  const bad = { src: join(dir, 'nope.wav'), dst: join(dir, 'par', 'x.mp3') };
+  await assert.rejects(
+    writeExcerpts([...jobs, bad], { workers: 2 }),
+    (e) => isUserError(e) && e.location.file === bad.src,
+  );
+  const seq = await writeExcerpts(
+    jobs.map((j, i) => ({ ...j, dst: join(dir, 'seq', `${i}.mp3`) })),
+    { workers: 1 },
+  );
+  assert.equal(seq.length, 4);
+  for (let i = 0; i < 4; i++) {
+    assert.deepEqual(
+      await readFile(join(dir, 'par', `${i}.mp3`)),
+      await readFile(join(dir, 'seq', `${i}.mp3`)),
+    );
+  }
+  assert.deepEqual((await readdir(join(dir, 'par'))).sort(), ['0.mp3', '1.mp3', '2.mp3', '3.mp3']);
 });

@@ -4,10 +4,13 @@
  * atomically (15 s at 64 kbit/s ≈ 120 kB, so a run folder with a few hundred
  * excerpts stays in tens of MB).
  */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { decodeAudioFile, toMono } from '../audio/decode.js';
 import { writeMp3 } from '../audio/encode.js';
 import { resample } from '../audio/resample.js';
-import { UserError } from '../util/errors.js';
+import { type ErrorLocation, UserError } from '../util/errors.js';
+import { type ProgressSink, silentProgress } from '../util/progress.js';
 
 export interface ExcerptOptions {
   /** Default 0. */
@@ -63,4 +66,87 @@ export async function writeExcerpt(
   const x = audio.sampleRate === rate ? mono : resample(mono, audio.sampleRate, rate);
   const res = await writeMp3(dst, x, rate, { kbps: opts.kbps ?? 64 });
   return { path: dst, seconds: x.length / rate, sampleRate: res.sampleRate, bytes: res.bytes };
+}
+
+export interface ExcerptJob {
+  src: string;
+  dst: string;
+  options?: ExcerptOptions;
+}
+
+/** What an excerpt worker answers (plain data). */
+export type ExcerptReply =
+  | { ok: true; id: number; result: ExcerptResult }
+  | { ok: false; id: number; user: true; message: string; location: ErrorLocation; hint?: string }
+  | { ok: false; id: number; user: false; message: string };
+
+const BOOTSTRAP = new URL('./excerpt-worker-bootstrap.mjs', import.meta.url);
+
+/** Below this many jobs a thread's start-up (loading the TypeScript loader) costs more than it saves. */
+const MIN_JOBS_FOR_WORKERS = 4;
+
+/**
+ * Writes many excerpts, spread over worker threads (default: one per core); the
+ * results come back in job order. The first failure stops the rest and is thrown
+ * (a `UserError` naming the file stays one). Each file is atomic, so files written
+ * before a failure are complete.
+ */
+export async function writeExcerpts(
+  jobs: readonly ExcerptJob[],
+  opts: { workers?: number; progress?: ProgressSink } = {},
+): Promise<ExcerptResult[]> {
+  const progress = opts.progress ?? silentProgress;
+  const results: ExcerptResult[] = new Array(jobs.length);
+  const n = Math.max(1, Math.min(opts.workers ?? availableParallelism(), jobs.length));
+  progress.start('audio excerpts', jobs.length);
+  let done = 0;
+  if (n === 1 || jobs.length < MIN_JOBS_FOR_WORKERS) {
+    for (const [i, j] of jobs.entries()) {
+      results[i] = await writeExcerpt(j.src, j.dst, j.options);
+      progress.update(++done);
+    }
+    progress.finish();
+    return results;
+  }
+  let next = 0;
+  let failure: Error | null = null;
+  const workers: Worker[] = [];
+  try {
+    await Promise.all(
+      Array.from({ length: n }, async () => {
+        const w = new Worker(BOOTSTRAP);
+        workers.push(w);
+        const exited = new Promise<never>((_, reject) => {
+          w.once('error', reject);
+          w.once('exit', (code) => reject(new Error(`excerpt worker exited with code ${code}`)));
+        });
+        exited.catch(() => {});
+        while (next < jobs.length && !failure) {
+          const id = next++;
+          const reply = await Promise.race([
+            new Promise<ExcerptReply>((resolve) => {
+              w.once('message', resolve);
+              w.postMessage({ id, job: jobs[id] });
+            }),
+            exited,
+          ]);
+          if (!reply.ok) {
+            failure ??= reply.user
+              ? new UserError(reply.message, { ...reply.location, hint: reply.hint })
+              : new Error(`excerpt worker failed: ${reply.message}`);
+            break;
+          }
+          results[id] = reply.result;
+          progress.update(++done);
+        }
+      }),
+    );
+  } catch (e) {
+    failure ??= e as Error;
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  if (failure) throw failure;
+  progress.finish();
+  return results;
 }

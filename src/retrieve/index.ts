@@ -6,7 +6,13 @@
  */
 export { clipAverage, genreMatchChance, genreMatchRate, randomTracks } from './baselines.js';
 export { type BuildLibraryOptions, buildLibraryIndex, type LibraryIndex } from './build.js';
-export { type ExcerptOptions, type ExcerptResult, writeExcerpt } from './excerpt.js';
+export {
+  type ExcerptJob,
+  type ExcerptOptions,
+  type ExcerptResult,
+  writeExcerpt,
+  writeExcerpts,
+} from './excerpt.js';
 export { type LibraryTrack, type ListLibraryOptions, libraryGenre, listLibraryAudio } from './library.js';
 export { type AudioProbe, probeAudio } from './probe.js';
 export {

@@ -125,14 +125,18 @@ describe('retrieveClips', () => {
     assert.deepEqual(again.clips, rec.clips);
 
     const audio = join(dir, 'audio', 'library');
-    const written = await writeRetrievedAudio(rec, lib, audio, { audioTopK: 1, excerpt: { seconds: 0.5 } });
+    const written = await writeRetrievedAudio(rec, lib, audio, {
+      audioTopK: 1,
+      excerpt: { seconds: 0.5 },
+      workers: 1,
+    });
     const distinct = new Set(rec.clips.flatMap((c) => c.brain.slice(0, 1).map((t) => t.track)));
     assert.deepEqual(new Set(written.keys()), distinct);
     const files = (await readdir(audio)).sort();
     assert.deepEqual(files, [...distinct].map((t) => `${t}.mp3`).sort());
     // A second call finds every file and writes nothing new.
     const before = await Promise.all(files.map((f) => stat(join(audio, f)).then((s) => s.mtimeMs)));
-    await writeRetrievedAudio(rec, lib, audio, { audioTopK: 1, excerpt: { seconds: 0.5 } });
+    await writeRetrievedAudio(rec, lib, audio, { audioTopK: 1, excerpt: { seconds: 0.5 }, workers: 1 });
     const afterT = await Promise.all(files.map((f) => stat(join(audio, f)).then((s) => s.mtimeMs)));
     assert.deepEqual(afterT, before);
   });

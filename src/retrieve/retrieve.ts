@@ -9,9 +9,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Matrix } from '../linalg/matrix.js';
 import { UserError } from '../util/errors.js';
+import type { ProgressSink } from '../util/progress.js';
 import { genreMatchChance, genreMatchRate, randomTracks } from './baselines.js';
 import type { LibraryIndex } from './build.js';
-import { type ExcerptOptions, writeExcerpt } from './excerpt.js';
+import { type ExcerptJob, type ExcerptOptions, writeExcerpts } from './excerpt.js';
 import { type PreparedLibrary, type QueryOptions, queryLibrary } from './query.js';
 
 export interface RetrievedTrack {
@@ -167,20 +168,28 @@ export async function writeRetrievedAudio(
   record: RetrievalRecord,
   library: LibraryIndex,
   audioDir: string,
-  opts: { audioTopK: number; excerpt?: ExcerptOptions; include?: ('brain' | 'oracle')[] },
+  opts: {
+    audioTopK: number;
+    excerpt?: ExcerptOptions;
+    include?: ('brain' | 'oracle')[];
+    workers?: number;
+    progress?: ProgressSink;
+  },
 ): Promise<Map<string, string>> {
   const byId = new Map(library.ids.map((id, i) => [id, library.paths[i] as string]));
   const out = new Map<string, string>();
+  const jobs: ExcerptJob[] = [];
   const kinds = opts.include ?? ['brain'];
   for (const c of record.clips) {
     for (const kind of kinds) {
       for (const t of c[kind].slice(0, opts.audioTopK)) {
         if (out.has(t.track)) continue;
         const dst = join(audioDir, `${t.track}.mp3`);
-        if (!existsSync(dst)) await writeExcerpt(byId.get(t.track) as string, dst, opts.excerpt);
+        if (!existsSync(dst)) jobs.push({ src: byId.get(t.track) as string, dst, options: opts.excerpt });
         out.set(t.track, dst);
       }
     }
   }
+  await writeExcerpts(jobs, { workers: opts.workers, progress: opts.progress });
   return out;
 }
