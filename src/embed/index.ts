@@ -22,7 +22,17 @@ export {
 export { writeStandinClap } from './clap/standin.js';
 export { createDspEmbedder, DSP_BLOCKS, DSP_DIM, DSP_SAMPLE_RATE } from './dsp/dsp.js';
 export { expandAudioPaths, readAudioList, readCaptions } from './inputs.js';
-export { embedFile } from './job.js';
+export { type ClipCrop, type ClipJobSettings, cropAudio, embedFile } from './job.js';
+export {
+  type EmbeddingOutputInput,
+  type EmbeddingOutputPaths,
+  embeddingOutputBase,
+  standardizeClips,
+  type TextEmbeddingOutputInput,
+  trainClipIndices,
+  writeEmbeddingOutputs,
+  writeTextEmbeddingOutputs,
+} from './output.js';
 export { type EmbedFilesOptions, type EmbedFilesResult, embedFiles, stackClips } from './pool.js';
 export { DEFAULT_MAX_SECONDS, prepareAudio } from './prepare.js';
 export {

@@ -10,7 +10,7 @@ import { type ErrorLocation, UserError } from '../util/errors.js';
 import { hashFile } from '../util/hash.js';
 import { type ProgressSink, silentProgress } from '../util/progress.js';
 import { cacheKey, EmbeddingCache } from './cache.js';
-import { type ClipJobSettings, embedFile } from './job.js';
+import { type ClipJobSettings, embedFile, validateCrop } from './job.js';
 import { createEmbedder, type EmbedderOptions, embedderEntry } from './registry.js';
 import type { Embedder } from './types.js';
 import { validateWindows } from './windows.js';
@@ -112,7 +112,8 @@ export async function embedFiles(paths: string[], opts: EmbedFilesOptions): Prom
   const entry = embedderEntry(name);
   const eopts = opts.embedderOptions ?? {};
   const windows = validateWindows(opts.windows);
-  const settings: ClipJobSettings = { windows, maxSeconds: opts.maxSeconds };
+  const crop = validateCrop(opts.crop);
+  const settings: ClipJobSettings = { windows, maxSeconds: opts.maxSeconds, ...(crop ? { crop } : {}) };
   const progress = opts.progress ?? silentProgress;
   const fingerprint = await entry.fingerprint(eopts);
   const cache = opts.cacheDir ? new EmbeddingCache(opts.cacheDir) : null;
@@ -140,7 +141,13 @@ export async function embedFiles(paths: string[], opts: EmbedFilesOptions): Prom
       }
       hashes[i] = h;
       // maxSeconds only decides whether a clip is refused, never its numbers: not part of the key.
-      keys[i] = cacheKey({ embedder: fingerprint, windows, content: h });
+      // A crop changes the numbers; without one the key stays what earlier versions wrote.
+      keys[i] = cacheKey({
+        embedder: fingerprint,
+        windows,
+        content: h,
+        ...(crop ? { extra: { crop } } : {}),
+      });
       if (cache) clips[i] = await cache.getAny(keys[i] as string);
       progress.update(++looked);
     }

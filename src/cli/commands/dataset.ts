@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { defaultFmriCacheDir, RunMatrixCache } from '../../fmri/cache.js';
 import { loadDesign } from '../../fmri/design.js';
+import { writeDesignJson } from '../../fmri/design-io.js';
 import { formatReport, inspectDataset } from '../../fmri/inspect.js';
 import { DETRENDERS, type DetrendMethod } from '../../fmri/preprocess/detrend.js';
 import { writeSubjectMatrices } from '../../fmri/preprocess/export.js';
@@ -9,7 +10,6 @@ import { resolvePreprocessOptions, type WindowWeighting } from '../../fmri/prepr
 import { prepareSubject } from '../../fmri/preprocess/prepare.js';
 import { EDGE_MODES, type EdgeMode } from '../../fmri/preprocess/running-median.js';
 import { bidsRunSource, subjectMask } from '../../fmri/preprocess/source.js';
-import { writeFileAtomic } from '../../util/atomic.js';
 import { UserError } from '../../util/errors.js';
 import { ConsoleProgress } from '../../util/progress.js';
 
@@ -97,7 +97,7 @@ Examples:
     )
     .action(async (root: string, flags: { out: string; subject?: string[] }) => {
       const { design } = await loadDesign(root, { subjects: flags.subject });
-      await writeFileAtomic(flags.out, `${JSON.stringify(design, null, 2)}\n`);
+      await writeDesignJson(flags.out, design);
       process.stderr.write(
         `wrote ${flags.out}: ${design.counts.trainClips} training clips, ${design.counts.testClips} test clips × ${design.counts.testRepetitions}, ${design.runs.length} runs\n`,
       );

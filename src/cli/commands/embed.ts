@@ -2,27 +2,27 @@
  * `b2m embed` (audio → n_clips × n_windows × dim) and `b2m embed-text`
  * (captions → n_captions × dim): thin wrappers over src/embed/.
  */
-import { homedir } from 'node:os';
-import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import {
   BASIC_PITCH_BACKENDS,
   DEFAULT_EMBEDDER,
   DEFAULT_WINDOWS,
   EMBEDDERS,
+  embeddingOutputBase,
   embedFiles,
   expandAudioPaths,
   readAudioList,
   readCaptions,
   resolveBasicPitchBackend,
-  Standardizer,
   stackClips,
+  standardizeClips,
   TEXT_EMBEDDERS,
   textEmbedderEntry,
+  trainClipIndices,
+  writeEmbeddingOutputs,
+  writeTextEmbeddingOutputs,
 } from '../../embed/index.js';
-import { writeNpy } from '../../io/npy.js';
-import { Matrix } from '../../linalg/matrix.js';
-import { writeFileAtomic } from '../../util/atomic.js';
+import { cacheDir } from '../../util/cache-dir.js';
 import { UserError } from '../../util/errors.js';
 import { ConsoleProgress } from '../../util/progress.js';
 
@@ -63,24 +63,9 @@ function num(value: string, flag: string, min: number, integer = false): number 
   return v;
 }
 
-function requireNpy(out: string): string {
-  if (!out.endsWith('.npy')) {
-    throw new UserError(`output must be a .npy file, got '${out}'`, {
-      field: '--out',
-      hint: 'e.g. --out E.npy',
-    });
-  }
-  return out.slice(0, -'.npy'.length);
-}
-
 /** Default cache: $B2M_CACHE_DIR/embed, else $XDG_CACHE_HOME/brain2music/embed, else ~/.cache/…. */
 export function defaultCacheDir(): string {
-  if (process.env.B2M_CACHE_DIR) return join(process.env.B2M_CACHE_DIR, 'embed');
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'brain2music', 'embed');
-}
-
-function csvField(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  return cacheDir('embed');
 }
 
 export function registerEmbed(program: Command): void {
@@ -143,7 +128,7 @@ Examples:
   $ b2m embed --audio stimuli/ --out dsp_z.npy --standardize-train train.txt`,
     )
     .action(async (flags: EmbedFlags) => {
-      const base = requireNpy(flags.out);
+      const base = embeddingOutputBase(flags.out);
       const items = [...(flags.audio ?? [])];
       let paths = items.length ? await expandAudioPaths(items) : [];
       if (flags.audioList) paths = paths.concat(await readAudioList(flags.audioList));
@@ -175,52 +160,22 @@ Examples:
         maxSeconds: num(flags.maxSeconds, '--max-seconds', 1),
         progress,
       });
-      const { data, shape } = stackClips(res.clips, paths);
-      let out = data;
-      let standardizer: Standardizer | null = null;
-      if (flags.standardizeTrain) {
-        const train = new Set(await readAudioList(flags.standardizeTrain));
-        const rows: number[] = [];
-        paths.forEach((p, i) => {
-          if (train.has(p) || train.has(join(process.cwd(), p))) {
-            for (let w = 0; w < shape[1]; w++) rows.push(i * shape[1] + w);
-          }
-        });
-        if (rows.length === 0) {
-          throw new UserError('none of the training clips is among the embedded clips', {
-            file: flags.standardizeTrain,
-            hint: 'list the training clips by the same paths as --audio/--audio-list',
-          });
-        }
-        const X = new Matrix(shape[0] * shape[1], shape[2], data);
-        standardizer = Standardizer.fit(X, rows);
-        out = standardizer.transform(X).data;
-      }
-      const index = flags.index ?? `${base}.clips.csv`;
-      await writeNpy(`${base}.npy`, out, shape);
-      await writeFileAtomic(
-        index,
-        `index,path,sha256\n${paths.map((p, i) => `${i},${csvField(p)},${res.hashes[i]}`).join('\n')}\n`,
-      );
-      await writeFileAtomic(
-        `${base}.json`,
-        `${JSON.stringify(
-          {
-            embedder: flags.embedder,
-            fingerprint: res.fingerprint,
-            shape,
-            windows,
-            standardized: standardizer !== null,
-            clipOrder: relative(process.cwd(), index),
-            blocks: EMBEDDERS[flags.embedder]?.blocks ?? null,
-          },
-          null,
-          2,
-        )}\n`,
-      );
-      if (standardizer) {
-        await writeFileAtomic(`${base}.standardizer.json`, `${JSON.stringify(standardizer.toJSON())}\n`);
-      }
+      const stacked = stackClips(res.clips, paths);
+      const std = flags.standardizeTrain
+        ? standardizeClips(stacked.data, stacked.shape, await trainClipIndices(paths, flags.standardizeTrain))
+        : null;
+      const { index } = await writeEmbeddingOutputs(base, {
+        paths,
+        hashes: res.hashes,
+        data: std?.data ?? stacked.data,
+        shape: stacked.shape,
+        embedder: flags.embedder,
+        fingerprint: res.fingerprint,
+        windows,
+        standardizer: std?.standardizer ?? null,
+        indexPath: flags.index,
+      });
+      const shape = stacked.shape;
       process.stderr.write(
         `wrote ${base}.npy: ${shape.join(' × ')} (${flags.embedder}; ${res.cacheHits} cached, ${res.computed} computed, ${((Date.now() - t0) / 1000).toFixed(1)} s); clip order: ${index}\n`,
       );
@@ -252,7 +207,7 @@ Examples:
   $ b2m embed-text --captions captions.txt --embedder clap --model-dir ~/models/clap-htsat-unfused --out emb/clap_text.npy`,
     )
     .action(async (flags: EmbedTextFlags) => {
-      const base = requireNpy(flags.out);
+      const base = embeddingOutputBase(flags.out);
       const captions = await readCaptions(flags.captions);
       const entry = textEmbedderEntry(flags.embedder);
       const emb = await entry.create({
@@ -263,13 +218,13 @@ Examples:
       });
       try {
         const T = await emb.embed(captions);
-        await writeNpy(`${base}.npy`, T.data, [T.rows, T.cols]);
-        const model = (emb as { toJSON?: () => unknown }).toJSON?.();
-        if (model) await writeFileAtomic(`${base}.model.json`, `${JSON.stringify(model)}\n`);
-        await writeFileAtomic(
-          `${base}.json`,
-          `${JSON.stringify({ embedder: flags.embedder, fingerprint: emb.fingerprint, shape: [T.rows, T.cols], captions: flags.captions }, null, 2)}\n`,
-        );
+        await writeTextEmbeddingOutputs(base, {
+          T,
+          embedder: flags.embedder,
+          fingerprint: emb.fingerprint,
+          captions: flags.captions,
+          model: (emb as { toJSON?: () => unknown }).toJSON?.(),
+        });
         process.stderr.write(`wrote ${base}.npy: ${T.rows} × ${T.cols} (${flags.embedder})\n`);
       } finally {
         await emb.dispose?.();
