@@ -14,7 +14,7 @@ import { mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDesign } from '../src/fmri/design.js';
-import { pearson } from '../src/metrics/correlation.js';
+import { pearson } from '../src/evaluate/correlation.js';
 import { buildMusic } from '../src/synth/music/build.js';
 import { composeTrack } from '../src/synth/music/compose.js';
 import { GENRES } from '../src/synth/music/genres.js';

@@ -19,7 +19,7 @@ export type { Backend, BackendInfo } from './linalg/backend.js';
 export { getBackend, Matrix } from './linalg/index.js';
 export type { DType, FloatArray } from './linalg/matrix.js';
 // Metrics, the synthetic twin, the pipeline
-export { identificationAccuracy, meanDimensionCorrelation } from './metrics/identification.js';
+export { identificationAccuracy, meanDimensionCorrelation } from './evaluate/identification.js';
 export { runDemo } from './pipeline/demo.js';
 // Ridge
 export { fitRidgeCV, loadRidgeModel, RidgeModel, saveRidgeModel } from './ridge/index.js';

@@ -18,7 +18,7 @@ import { prepareSubject, type WindowedSet } from '../fmri/preprocess/prepare.js'
 import { bidsRunSource, subjectMask } from '../fmri/preprocess/source.js';
 import { getBackend } from '../linalg/index.js';
 import { Matrix } from '../linalg/matrix.js';
-import { identificationAccuracy, meanDimensionCorrelation } from '../metrics/identification.js';
+import { identificationAccuracy, meanDimensionCorrelation } from '../evaluate/identification.js';
 import { fitRidgeCV } from '../ridge/fit.js';
 import { synthesizeDataset } from '../synth/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
