@@ -1,28 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Matrix } from '../linalg/matrix.js';
+import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { crossCorrelation, identificationAccuracy, meanDimensionCorrelation } from './identification.js';
+import { loadReference, pearsonRef, randomMatrix } from './test-helpers.js';
 
-/** Slow, obvious Pearson r of two number arrays. */
-function pearson(a: number[], b: number[]): number {
-  const n = a.length;
-  const ma = a.reduce((s, v) => s + v, 0) / n;
-  const mb = b.reduce((s, v) => s + v, 0) / n;
-  let num = 0;
-  let da = 0;
-  let db = 0;
-  for (let k = 0; k < n; k++) {
-    num += (a[k]! - ma) * (b[k]! - mb);
-    da += (a[k]! - ma) ** 2;
-    db += (b[k]! - mb) ** 2;
-  }
-  return num / Math.sqrt(da * db);
-}
-
-function randomMatrix(rng: Rng, n: number, d: number): Matrix<Float64Array> {
-  return Matrix.build(n, d, () => rng.normal());
-}
+const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
 describe('identification accuracy', () => {
   it('cross-correlation matches a slow Pearson reference', () => {
@@ -31,14 +15,25 @@ describe('identification accuracy', () => {
     const T = randomMatrix(rng, 7, 5);
     const C = crossCorrelation(P, T);
     for (let i = 0; i < 7; i++)
-      for (let j = 0; j < 7; j++)
-        assert.ok(Math.abs(C[i * 7 + j]! - pearson(P.toRows()[i]!, T.toRows()[j]!)) < 1e-12);
+      for (let j = 0; j < 7; j++) close(C[i * 7 + j]!, pearsonRef(P.row(i), T.row(j)));
   });
 
-  it('matches the definition on a hand-built example, with ties counted as failures', () => {
-    // Targets: three distinct directions. Item 0 predicted perfectly; item 1's
-    // prediction equals target 2 exactly (so it loses to item 2 and ties nobody);
-    // item 2's prediction is identical to its own and to item 1's prediction.
+  it('matches numpy (np.corrcoef, strict >) on a case with duplicated rows', () => {
+    const ref = loadReference().identification;
+    const P = Matrix.fromRows(ref.pred);
+    const T = Matrix.fromRows(ref.target);
+    const n = ref.perItem.length;
+    const C = crossCorrelation(P, T);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) close(C[i * n + j]!, ref.C[i]![j]!, 1e-12);
+    const r = identificationAccuracy(P, T);
+    assert.deepEqual(Array.from(r.perItem), ref.perItem);
+    close(r.accuracy, ref.accuracy, 1e-15);
+    close(meanDimensionCorrelation(P, T), ref.embeddingR, 1e-12);
+  });
+
+  it('counts ties as failures (hand-computed)', () => {
+    // Item 0 predicted perfectly; item 1's prediction equals target 2, so C_11 = C_10 = −1/3
+    // (a tie: not a win) and C_12 = 1; item 2 is predicted perfectly.
     const T = Matrix.fromRows([
       [1, 0, 0, 0],
       [0, 1, 0, 0],
@@ -50,11 +45,109 @@ describe('identification accuracy', () => {
       [0, 0, 1, 0],
     ]);
     const r = identificationAccuracy(P, T);
-    // C_00 = 1 > C_01 = C_02 = -1/3 → 1; C_11 = -1/3 vs C_10 = -1/3 (tie → fail), C_12 = 1 → 0;
-    // C_22 = 1 > C_20 = C_21 = -1/3 → 1.
     assert.deepEqual(Array.from(r.perItem), [1, 0, 1]);
-    assert.ok(Math.abs(r.accuracy - 2 / 3) < 1e-15);
-    assert.ok(Math.abs(r.top1 - 2 / 3) < 1e-15);
+    close(r.accuracy, 2 / 3, 1e-15);
+    close(r.top1, 2 / 3, 1e-15);
+    // Two identical items: C_ii = C_ij for both, so both fail.
+    const same = Matrix.fromRows([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+    assert.deepEqual(Array.from(identificationAccuracy(same, same).perItem), [0, 0]);
+  });
+
+  it('n = 2: perfect, swapped, and one item right', () => {
+    const T = Matrix.fromRows([
+      [1, 0, 0],
+      [0, 1, 0],
+    ]);
+    assert.equal(identificationAccuracy(T, T).accuracy, 1);
+    const swapped = Matrix.fromRows([T.toRows()[1]!, T.toRows()[0]!]);
+    assert.equal(identificationAccuracy(swapped, T).accuracy, 0);
+    // Both predictions equal target 0: item 0 wins (1 > −1/2), item 1 loses (−1/2 < 1).
+    const both0 = Matrix.fromRows([T.toRows()[0]!, T.toRows()[0]!]);
+    const r = identificationAccuracy(both0, T);
+    assert.deepEqual(Array.from(r.perItem), [1, 0]);
+    assert.equal(r.accuracy, 0.5);
+    // A reversed ranking scores 0 for every item (n = 3).
+    const A = Matrix.fromRows([
+      [1, 2, 3],
+      [3, 1, 2],
+      [2, 3, 1],
+    ]);
+    const B = Matrix.fromRows(A.toRows().map((row) => row.map((v) => -v)));
+    assert.equal(identificationAccuracy(A, B).accuracy, 0);
+  });
+
+  it('constant rows: r = 0 with everything, so a constant prediction ties and fails', () => {
+    const T = Matrix.fromRows([
+      [1, 0, 0],
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
+    const P = Matrix.fromRows([
+      [1, 0, 0],
+      [0, 1, 0],
+      [7, 7, 7],
+    ]);
+    const C = crossCorrelation(P, T);
+    assert.deepEqual(Array.from(C.slice(6)), [0, 0, 0]);
+    assert.deepEqual(Array.from(identificationAccuracy(P, T).perItem), [1, 1, 0]);
+    // A constant target: C_i2 = 0 for every i; item 2 (prediction [0,0,1]) has
+    // r = −1/2 with targets 0 and 1, so 0 > −1/2 twice: acc_2 = 1, as documented.
+    const Tc = Matrix.fromRows([
+      [1, 0, 0],
+      [0, 1, 0],
+      [5, 5, 5],
+    ]);
+    assert.deepEqual(Array.from(identificationAccuracy(T, Tc).perItem), [1, 1, 1]);
+    // A constant value whose floating-point mean is inexact is still constant.
+    const P01 = Matrix.fromRows([
+      [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1],
+      [1, 2, 3, 4, 5, 6, 8],
+    ]);
+    assert.deepEqual(Array.from(crossCorrelation(P01, P01).slice(0, 2)), [0, 0]);
+  });
+
+  it('meanDimensionCorrelation averages per-dimension Pearson r and skips constant dimensions', () => {
+    const rng = new Rng(3);
+    const P = randomMatrix(rng, 9, 4);
+    const T = randomMatrix(rng, 9, 4);
+    const ref = [0, 1, 2, 3].reduce((s, j) => s + pearsonRef(P.col(j), T.col(j)), 0) / 4;
+    close(meanDimensionCorrelation(P, T), ref);
+    // Make dimension 3 constant (0.1, whose mean over 9 rows is inexact) in the prediction.
+    for (let i = 0; i < 9; i++) P.set(i, 3, 0.1);
+    const ref3 = [0, 1, 2].reduce((s, j) => s + pearsonRef(P.col(j), T.col(j)), 0) / 3;
+    close(meanDimensionCorrelation(P, T), ref3);
+  });
+
+  it('refuses NaN and Inf rows, naming the row', () => {
+    const rng = new Rng(5);
+    const P = randomMatrix(rng, 5, 3);
+    const T = randomMatrix(rng, 5, 3);
+    P.set(3, 1, Number.NaN);
+    assert.throws(
+      () => identificationAccuracy(P, T),
+      (e: unknown) => e instanceof UserError && /prediction row 3 holds NaN/.test(e.message),
+    );
+    P.set(3, 1, 0);
+    T.set(4, 0, Number.POSITIVE_INFINITY);
+    assert.throws(() => identificationAccuracy(P, T), /target row 4 holds Infinity/);
+    assert.throws(() => meanDimensionCorrelation(P, T), /target row 4/);
+  });
+
+  it('is equivariant under a permutation of the items', () => {
+    const rng = new Rng(6);
+    const T = randomMatrix(rng, 20, 8);
+    const P = Matrix.build(20, 8, (i, j) => T.get(i, j) + 1.5 * rng.normal());
+    const perm = rng.shuffle(Array.from({ length: 20 }, (_, i) => i));
+    const a = identificationAccuracy(P, T);
+    const b = identificationAccuracy(P.takeRows(perm), T.takeRows(perm));
+    assert.deepEqual(
+      Array.from(b.perItem),
+      perm.map((i) => a.perItem[i]!),
+    );
+    close(a.accuracy, b.accuracy, 1e-15);
   });
 
   it('is 1 for perfect predictions and near 0.5 for unrelated ones', () => {
@@ -67,19 +160,11 @@ describe('identification accuracy', () => {
     assert.ok(Math.abs(mean - 0.5) < 0.03, `chance level ${mean}`);
   });
 
-  it('meanDimensionCorrelation averages per-dimension Pearson r', () => {
-    const rng = new Rng(3);
-    const P = randomMatrix(rng, 9, 4);
-    const T = randomMatrix(rng, 9, 4);
-    const cols = (M: Matrix, j: number) => M.toRows().map((r) => r[j]!);
-    const ref = [0, 1, 2, 3].reduce((s, j) => s + pearson(cols(P, j), cols(T, j)), 0) / 4;
-    assert.ok(Math.abs(meanDimensionCorrelation(P, T) - ref) < 1e-12);
-  });
-
-  it('rejects mismatched shapes', () => {
+  it('rejects mismatched shapes and fewer than 2 items', () => {
     assert.throws(
       () => identificationAccuracy(Matrix.zeros(3, 2), Matrix.zeros(3, 3)),
       /predictions are 3 × 2/,
     );
+    assert.throws(() => identificationAccuracy(Matrix.zeros(1, 3), Matrix.zeros(1, 3)), /at least 2 items/);
   });
 });
