@@ -92,9 +92,33 @@ export function crossCorrelation(pred: Matrix, target: Matrix): Float64Array {
   const P = unitRows(pred);
   const T = unitRows(target);
   const C = new Float64Array(n * n);
+  // Four targets per pass share each load of the prediction row: about twice as fast
+  // as the plain triple loop, which matters for ~500 cross-validated training clips.
   for (let i = 0; i < n; i++) {
     const pi = i * d;
-    for (let j = 0; j < n; j++) {
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const t0 = j * d;
+      const t1 = t0 + d;
+      const t2 = t1 + d;
+      const t3 = t2 + d;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let k = 0; k < d; k++) {
+        const p = P[pi + k] as number;
+        s0 += p * (T[t0 + k] as number);
+        s1 += p * (T[t1 + k] as number);
+        s2 += p * (T[t2 + k] as number);
+        s3 += p * (T[t3 + k] as number);
+      }
+      C[i * n + j] = s0;
+      C[i * n + j + 1] = s1;
+      C[i * n + j + 2] = s2;
+      C[i * n + j + 3] = s3;
+    }
+    for (; j < n; j++) {
       const tj = j * d;
       let s = 0;
       for (let k = 0; k < d; k++) s += (P[pi + k] as number) * (T[tj + k] as number);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Matrix } from '../linalg/matrix.js';
 import { Rng } from '../util/rng.js';
 import { anyMatchChance, libraryRetrievalMetrics, randomRetrieval } from './library.js';
 import { GENRES, loadReference, noisyCopy, randomMatrix, testGenres } from './test-helpers.js';

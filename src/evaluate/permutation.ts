@@ -33,18 +33,27 @@ export function shuffleInPlace(rng: Rng, perm: Int32Array): Int32Array {
 export function strictWinsTable(C: Float64Array, n: number): Int32Array {
   if (C.length !== n * n) throw new Error(`correlation matrix has ${C.length} entries, expected ${n}²`);
   const W = new Int32Array(n * n);
-  const order = new Int32Array(n);
+  const sorted = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const o = i * n;
-    for (let k = 0; k < n; k++) order[k] = k;
-    order.sort((a, b) => (C[o + a] as number) - (C[o + b] as number));
-    // Entries equal to their predecessor share its count (ties are not wins).
-    let firstOfRun = 0;
-    for (let r = 0; r < n; r++) {
-      if (r > 0 && (C[o + (order[r] as number)] as number) !== (C[o + (order[r - 1] as number)] as number)) {
-        firstOfRun = r;
+    for (let k = 0; k < n; k++) {
+      const v = C[o + k] as number;
+      if (Number.isNaN(v)) throw new Error(`correlation matrix holds NaN at row ${i}, column ${k}`);
+      sorted[k] = v;
+    }
+    sorted.sort();
+    // The count of strictly smaller entries is the position of the first entry ≥ the
+    // value in the sorted row (lower bound), so tied entries share it: ties never win.
+    for (let k = 0; k < n; k++) {
+      const v = C[o + k] as number;
+      let lo = 0;
+      let hi = n;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if ((sorted[mid] as number) < v) lo = mid + 1;
+        else hi = mid;
       }
-      W[o + (order[r] as number)] = firstOfRun;
+      W[o + k] = lo;
     }
   }
   return W;
