@@ -189,12 +189,12 @@ describe('summary over subjects and the metrics file', () => {
     const library = libraryRetrievalMetrics({
       stimulusGenres: genres,
       libraryGenres: GENRES.flatMap((g) => Array.from({ length: 50 }, () => g)),
-      retrieved: { brain: lists(3), oracle: lists(20), random: lists(1) },
+      retrieved: { brain: lists(3), oracle: lists(20), chance: lists(1) },
       embeddings: {
         stimulus,
         brain: noisyCopy(rng, stimulus, 2),
         oracle: noisyCopy(rng, stimulus, 0.5),
-        random: randomMatrix(rng, 60, 16),
+        chance: randomMatrix(rng, 60, 16),
       },
       permutations: 200,
       bootstrap: 200,

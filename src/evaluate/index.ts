@@ -39,7 +39,7 @@ export {
   libraryRetrievalMetrics,
   RETRIEVAL_CONDITIONS,
   type RetrievalCondition,
-  randomRetrieval,
+  retrievedGenres,
 } from './library.js';
 export * from './metrics-schema.js';
 export {

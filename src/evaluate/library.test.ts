@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../util/rng.js';
-import { anyMatchChance, libraryRetrievalMetrics, randomRetrieval } from './library.js';
+import { anyMatchChance, libraryRetrievalMetrics, retrievedGenres } from './library.js';
 import { GENRES, loadReference, noisyCopy, randomMatrix, testGenres } from './test-helpers.js';
 
 describe('library retrieval metrics', () => {
@@ -20,7 +20,7 @@ describe('library retrieval metrics', () => {
     const { metrics } = libraryRetrievalMetrics({
       stimulusGenres: ['a', 'b'],
       libraryGenres: ['a', 'a', 'b', 'c'],
-      retrieved: { brain: lists, oracle: [['a'], ['b']], random: [['c'], ['c']] },
+      retrieved: { brain: lists, oracle: [['a'], ['b']], chance: [['c'], ['c']] },
     });
     // top-1 chance: (2/4 + 1/4)/2; top-3 chance: a → 1 − C(2,3)/C(4,3) = 1, b → 1 − C(3,3)/C(4,3) = 3/4.
     assert.deepEqual(metrics['genreTop1.brain'], { value: 0.5, chance: 0.375, better: 'higher', n: 2 });
@@ -28,52 +28,67 @@ describe('library retrieval metrics', () => {
     assert.equal(metrics['genreTop1.oracle']!.value, 1);
     // The oracle retrieved one track per clip: its top-3 chance uses k = 1.
     assert.equal(metrics['genreTop3.oracle']!.chance, 0.375);
-    assert.equal(metrics['genreTop1.random']!.value, 0);
+    assert.equal(metrics['genreTop1.chance']!.value, 0);
   });
 
-  it('random retrieval draws distinct tracks, is seeded, and matches its chance level', () => {
+  it('a uniformly random retrieval matches its chance level', () => {
+    // Unequal genre sizes, so the chance level is not simply 1/10.
     const lib = GENRES.flatMap((g, gi) => Array.from({ length: 20 + 5 * gi }, () => g));
-    const draws = randomRetrieval(lib.length, 3000, 3, 7);
-    assert.deepEqual(draws.slice(0, 5), randomRetrieval(lib.length, 5, 3, 7));
-    for (const d of draws) assert.equal(new Set(d).size, 3);
+    const rng = new Rng(7);
+    const lists = Array.from({ length: 3000 }, () => {
+      const picked = new Set<number>();
+      while (picked.size < 3) picked.add(rng.int(0, lib.length - 1));
+      return [...picked].map((j) => lib[j]!);
+    });
     const stim = Array.from({ length: 3000 }, (_, i) => GENRES[i % 10]!);
-    const lists = draws.map((d) => Array.from(d, (j) => lib[j]!));
     const { metrics } = libraryRetrievalMetrics({
       stimulusGenres: stim,
       libraryGenres: lib,
-      retrieved: { brain: lists, oracle: lists, random: lists },
+      retrieved: { brain: lists, oracle: lists, chance: lists },
     });
-    for (const key of ['genreTop1.random', 'genreTop3.random']) {
+    for (const key of ['genreTop1.chance', 'genreTop3.chance']) {
       const m = metrics[key]!;
       const sd = Math.sqrt((m.chance * (1 - m.chance)) / 3000);
       assert.ok(Math.abs(m.value! - m.chance) < 4 * sd, `${key}: ${m.value} vs chance ${m.chance}`);
     }
-    assert.throws(() => randomRetrieval(2, 1, 3, 1), /3 distinct tracks from a library of 2/);
   });
 
-  it('identification of retrieved embeddings: oracle ≥ brain ≥ random', () => {
+  it('reads genre lists from retrieval records', () => {
+    const t = (genre: string) => ({ track: 'x', genre, score: 0.5 });
+    const clips = [
+      { clip: 'a.00001', genre: 'a', brain: [t('a'), t('b')], oracle: [t('a')], chance: [t('c')] },
+      { clip: 'b.00002', genre: 'b', brain: [t('c')], oracle: [t('b')], chance: [t('b')] },
+    ];
+    assert.deepEqual(retrievedGenres(clips), {
+      brain: [['a', 'b'], ['c']],
+      oracle: [['a'], ['b']],
+      chance: [['c'], ['b']],
+    });
+  });
+
+  it('identification of retrieved embeddings: oracle ≥ brain ≥ chance', () => {
     const rng = new Rng(3);
     const genres = testGenres();
     const stimulus = randomMatrix(rng, 60, 16);
     const oracle = noisyCopy(rng, stimulus, 0.5);
     const brain = noisyCopy(rng, stimulus, 2);
-    const random = randomMatrix(rng, 60, 16);
+    const chance = randomMatrix(rng, 60, 16);
     const pick = (flip: number) => genres.map((g, i) => [i % flip === 0 ? 'rock' : g]);
     const { metrics } = libraryRetrievalMetrics({
       stimulusGenres: genres,
       libraryGenres: GENRES.flatMap((g) => [g, g, g]),
-      retrieved: { brain: pick(3), oracle: pick(10), random: pick(1) },
-      embeddings: { stimulus, brain, oracle, random },
+      retrieved: { brain: pick(3), oracle: pick(10), chance: pick(1) },
+      embeddings: { stimulus, brain, oracle, chance },
       permutations: 1000,
       bootstrap: 500,
       seed: 1,
     });
     const v = (k: string) => metrics[k]!.value!;
     assert.ok(v('identification.oracle') >= v('identification.brain'));
-    assert.ok(v('identification.brain') >= v('identification.random'));
+    assert.ok(v('identification.brain') >= v('identification.chance'));
     assert.equal(metrics['identification.brain']!.chance, 0.5);
     assert.ok(metrics['identification.brain']!.p! < 0.01);
-    assert.ok(v('genreTop1.oracle') >= v('genreTop1.brain') && v('genreTop1.brain') >= v('genreTop1.random'));
+    assert.ok(v('genreTop1.oracle') >= v('genreTop1.brain') && v('genreTop1.brain') >= v('genreTop1.chance'));
     assert.ok(Math.abs(metrics['genreTop1.brain']!.chance - 0.1) < 1e-12);
   });
 
@@ -83,7 +98,7 @@ describe('library retrieval metrics', () => {
       () =>
         libraryRetrievalMetrics({
           ...base,
-          retrieved: { brain: [['a']], oracle: [['a'], ['b']], random: [['a'], ['b']] },
+          retrieved: { brain: [['a']], oracle: [['a'], ['b']], chance: [['a'], ['b']] },
         }),
       /retrieval 'brain' has 1 clip lists for 2 test clips/,
     );
@@ -91,7 +106,7 @@ describe('library retrieval metrics', () => {
       () =>
         libraryRetrievalMetrics({
           ...base,
-          retrieved: { brain: [['a'], []], oracle: [['a'], ['b']], random: [['a'], ['b']] },
+          retrieved: { brain: [['a'], []], oracle: [['a'], ['b']], chance: [['a'], ['b']] },
         }),
       /no track for clip 1/,
     );
@@ -100,7 +115,7 @@ describe('library retrieval metrics', () => {
         libraryRetrievalMetrics({
           ...base,
           libraryGenres: [],
-          retrieved: { brain: [], oracle: [], random: [] },
+          retrieved: { brain: [], oracle: [], chance: [] },
         }),
       /non-empty library/,
     );

@@ -1,50 +1,28 @@
 /**
  * Metrics of retrieval from a music library (METHOD.md §3.7, §3.9): for each test
  * clip the library tracks retrieved with the brain prediction, with the true
- * embedding (oracle) and at random (a seeded draw), scored by
+ * embedding (oracle) and at random (`chance`: a seeded draw made by the retrieval
+ * stage), scored by
  *  - genre agreement of the top-1 track with the stimulus, and of any of the top 3;
  *    chance is the probability that random distinct tracks match, from the library's
  *    genre counts (top-1: n_g/N; top-k: 1 − C(N − n_g, k)/C(N, k)), averaged over clips;
  *  - identification accuracy of the retrieved tracks' embeddings against the
  *    stimulus embeddings (the paper's reconstruction identification, chance 0.5).
- * Brain, oracle and random are separate MetricValues (`genreTop1.brain`,
- * `genreTop1.oracle`, `genreTop1.random`, …) so a table shows oracle ≥ brain ≥ random
- * next to the analytic chance level.
+ * Brain, oracle and chance retrievals are separate MetricValues (`genreTop1.brain`,
+ * `genreTop1.oracle`, `genreTop1.chance`, …), each carrying the analytic chance level,
+ * so a table shows oracle ≥ brain ≥ chance, and the random draw against its
+ * expectation.
  */
 import type { Matrix } from '../linalg/matrix.js';
 import { UserError } from '../util/errors.js';
-import { Rng } from '../util/rng.js';
 import { bootstrapMeanCI } from './bootstrap.js';
 import { identificationMetric } from './decoding.js';
 import type { MetricSet, MetricValue } from './metrics-schema.js';
 import { subSeed } from './seed.js';
 
 /** The retrieval conditions, in table order. */
-export const RETRIEVAL_CONDITIONS = ['brain', 'oracle', 'random'] as const;
+export const RETRIEVAL_CONDITIONS = ['brain', 'oracle', 'chance'] as const;
 export type RetrievalCondition = (typeof RETRIEVAL_CONDITIONS)[number];
-
-/**
- * The "random" baseline: for each of nClips clips, k distinct library track indices
- * drawn uniformly (k ≤ nLibrary), seeded.
- */
-export function randomRetrieval(nLibrary: number, nClips: number, k: number, seed: number): Int32Array[] {
-  if (k > nLibrary) throw new UserError(`cannot draw ${k} distinct tracks from a library of ${nLibrary}`);
-  const rng = new Rng(seed);
-  const out: Int32Array[] = [];
-  for (let c = 0; c < nClips; c++) {
-    const picked = new Int32Array(k);
-    const used = new Set<number>();
-    for (let t = 0; t < k; t++) {
-      let j: number;
-      do j = Math.floor(rng.uniform() * nLibrary);
-      while (used.has(j));
-      used.add(j);
-      picked[t] = j;
-    }
-    out.push(picked);
-  }
-  return out;
-}
 
 /** P(at least one of k distinct random tracks has the genre) with `count` such tracks among N. */
 export function anyMatchChance(count: number, N: number, k: number): number {
@@ -75,7 +53,7 @@ export interface LibraryRetrievalInput {
 
 /**
  * `genreTop1.<condition>`, `genreTop<k>.<condition>` and, with embeddings,
- * `identification.<condition>` for condition ∈ brain, oracle, random. Details give the
+ * `identification.<condition>` for condition ∈ brain, oracle, chance. Details give the
  * per-clip agreement of each condition.
  */
 export function libraryRetrievalMetrics(input: LibraryRetrievalInput): {
@@ -155,4 +133,12 @@ function agreement(hits: number[], chance: number, bootstrap: number | undefined
   };
   if (bootstrap && bootstrap > 0) mv.ci95 = bootstrapMeanCI(hits, { resamples: bootstrap, seed });
   return mv;
+}
+
+/** Per-condition genre lists from the run folder's retrieval records (`retrieval/sub-XXX/<decoder>.json` clips). */
+export function retrievedGenres(
+  clips: ReadonlyArray<Record<RetrievalCondition, ReadonlyArray<{ genre: string }>>>,
+): Record<RetrievalCondition, string[][]> {
+  const pick = (cond: RetrievalCondition) => clips.map((c) => c[cond].map((t) => t.genre));
+  return { brain: pick('brain'), oracle: pick('oracle'), chance: pick('chance') };
 }
