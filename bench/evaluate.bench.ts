@@ -34,7 +34,7 @@ const genres = GENRES.flatMap((g) => Array.from({ length: 6 }, () => g));
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
-const PY = String.raw`
+const PY = `
 import sys, time, json
 import numpy as np
 d, jobs, perms, boot, repeats = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
