@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path';
 import { embedFiles } from '../embed/pool.js';
 import { Standardizer } from '../embed/standardize.js';
 import { DEFAULT_WINDOWS } from '../embed/types.js';
+import { identificationAccuracy, meanDimensionCorrelation } from '../evaluate/identification.js';
 import { RunMatrixCache } from '../fmri/cache.js';
 import { type Clip, loadDesign } from '../fmri/design.js';
 import { resolvePreprocessOptions } from '../fmri/preprocess/options.js';
@@ -18,7 +19,6 @@ import { prepareSubject, type WindowedSet } from '../fmri/preprocess/prepare.js'
 import { bidsRunSource, subjectMask } from '../fmri/preprocess/source.js';
 import { getBackend } from '../linalg/index.js';
 import { Matrix } from '../linalg/matrix.js';
-import { identificationAccuracy, meanDimensionCorrelation } from '../evaluate/identification.js';
 import { fitRidgeCV } from '../ridge/fit.js';
 import { synthesizeDataset } from '../synth/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
