@@ -6,7 +6,7 @@
 import { Matrix } from '../linalg/matrix.js';
 import { UserError } from '../util/errors.js';
 import { bootstrapMeanCI } from './bootstrap.js';
-import { genreIdentification } from './genre.js';
+import { genreIdentification, withinGenreIdentification } from './genre.js';
 import {
   crossCorrelation,
   IDENTIFICATION_CHANCE,
@@ -172,8 +172,9 @@ export interface DecodingDetails {
  * All decoding metrics of one subject × decoder. Keys: `identification` (p,
  * nPermutations, ci95, n), `embeddingR` (mean over dims of Pearson r across clips,
  * chance 0), `retrieval<n>.top1/top3/top5/meanRank` (`retrieval60.*` for the 60
- * test clips; top-1 is rank-1 identification), `identification.genre.<genre>` when
- * genres are given, and `identification.trainCv` when training predictions are given.
+ * test clips; top-1 is rank-1 identification), `identification.genre.<genre>` and
+ * `identification.withinGenre` (rivals of the same genre only) when genres are given,
+ * and `identification.trainCv` when training predictions are given.
  */
 export function evaluateDecoding(input: EvaluateDecodingInput): {
   metrics: MetricSet;
@@ -201,6 +202,21 @@ export function evaluateDecoding(input: EvaluateDecodingInput): {
       metrics,
       genreIdentification(id.perItem, input.genres, { bootstrap: input.bootstrap, seed: input.seed }),
     );
+    const within = withinGenreIdentification(id.C, input.genres);
+    const mv: MetricValue = {
+      value: within.value,
+      chance: IDENTIFICATION_CHANCE,
+      better: 'higher',
+      n: within.n,
+    };
+    const scored = Array.from(within.perItem).filter((v) => !Number.isNaN(v));
+    if (input.bootstrap > 0 && scored.length > 0) {
+      mv.ci95 = bootstrapMeanCI(scored, {
+        resamples: input.bootstrap,
+        seed: subSeed(input.seed, 'identification.withinGenre.bootstrap'),
+      });
+    }
+    metrics['identification.withinGenre'] = mv;
   }
   if (input.trainCv) {
     // Training identification diagnoses overfitting (the paper: 0.992 train vs 0.876

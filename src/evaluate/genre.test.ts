@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Matrix } from '../linalg/matrix.js';
 import { Rng } from '../util/rng.js';
-import { genreIdentification, groupByGenre, leaveGenreOutIdentification } from './genre.js';
+import { evaluateDecoding } from './decoding.js';
+import {
+  genreIdentification,
+  groupByGenre,
+  leaveGenreOutIdentification,
+  withinGenreIdentification,
+} from './genre.js';
 import { identificationAccuracy } from './identification.js';
 import { GENRES, noisyCopy, randomMatrix, testGenres } from './test-helpers.js';
 
@@ -79,5 +85,43 @@ describe('leave-one-genre-out', () => {
       leaveGenreOutIdentification({ pred: P, target: T, genres, permutations: 200, seed: 3 }),
       leaveGenreOutIdentification({ pred: P, target: T, genres, permutations: 200, seed: 3 }),
     );
+  });
+});
+
+describe('within-genre identification', () => {
+  it('compares each clip only with clips of its own genre (hand-computed)', () => {
+    // 4 clips, genres a a b b. Row 0: own 0.9 beats clip 1 (0.2) → 1; row 1: own 0.1
+    // loses to clip 0 (0.5) → 0; row 2: own 0.4 ties clip 3 (0.4) → 0; row 3: own 0.8 > 0.7 → 1.
+    // Cross-genre entries (large) are ignored.
+    const C = Float64Array.from([0.9, 0.2, 5, 5, 0.5, 0.1, 5, 5, 5, 5, 0.4, 0.4, 5, 5, 0.7, 0.8]);
+    const r = withinGenreIdentification(C, ['a', 'a', 'b', 'b']);
+    assert.deepEqual(Array.from(r.perItem), [1, 0, 0, 1]);
+    assert.equal(r.value, 0.5);
+    assert.equal(r.n, 4);
+    const lonely = withinGenreIdentification(Float64Array.from([1, 0, 0, 1]), ['a', 'b']);
+    assert.equal(lonely.value, null);
+    assert.equal(lonely.n, 0);
+  });
+
+  it('a decoder that only knows the genre is high overall but at chance within genre', () => {
+    const rng = new Rng(5);
+    const genres = testGenres();
+    const centres = new Map(GENRES.map((g) => [g, Array.from({ length: 24 }, () => 3 * rng.normal())]));
+    const T = Matrix.build(60, 24, (i, j) => centres.get(genres[i]!)![j]! + rng.normal());
+    // Prediction: the genre centre plus noise unrelated to the clip.
+    const P = Matrix.build(60, 24, (i, j) => centres.get(genres[i]!)![j]! + rng.normal());
+    const m = evaluateDecoding({
+      pred: P,
+      target: T,
+      genres,
+      permutations: 0,
+      bootstrap: 200,
+      seed: 1,
+    }).metrics;
+    assert.ok(m.identification!.value! > 0.8, `overall ${m.identification!.value}`);
+    const within = m['identification.withinGenre']!;
+    assert.ok(Math.abs(within.value! - 0.5) < 0.12, `within genre ${within.value}`);
+    assert.equal(within.n, 60);
+    assert.ok(within.ci95![0] < within.value! && within.value! < within.ci95![1]);
   });
 });

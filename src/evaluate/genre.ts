@@ -69,6 +69,37 @@ export function genreIdentification(
   return out;
 }
 
+/**
+ * Identification against the other clips of the SAME genre only:
+ * acc_i = #{ j ≠ i, genre_j = genre_i : C_ii > C_ij } / (n_g − 1), averaged over the
+ * clips of genres with at least 2 clips (chance 0.5). A decoder that only knows the
+ * genre scores near 0.5 here while its ordinary identification is high, so this
+ * separates "decodes the music" from "decodes the genre". C: n × n correlations
+ * (row-major). Returns the per-item scores (NaN for clips alone in their genre).
+ */
+export function withinGenreIdentification(
+  C: Float64Array,
+  genres: readonly string[],
+): { value: number | null; n: number; perItem: Float64Array } {
+  const n = genres.length;
+  if (C.length !== n * n) throw new Error(`correlation matrix has ${C.length} entries for ${n} clips`);
+  const perItem = new Float64Array(n).fill(Number.NaN);
+  let sum = 0;
+  let used = 0;
+  for (const idx of groupByGenre(genres).values()) {
+    if (idx.length < 2) continue;
+    for (const i of idx) {
+      const own = C[i * n + i] as number;
+      let wins = 0;
+      for (const j of idx) if (j !== i && own > (C[i * n + j] as number)) wins++;
+      perItem[i] = wins / (idx.length - 1);
+      sum += perItem[i] as number;
+      used++;
+    }
+  }
+  return { value: used ? sum / used : null, n: used, perItem };
+}
+
 export interface LeaveGenreOutInput {
   /**
    * Clip-level predictions, n_clips × dim, where the row of each clip comes from a

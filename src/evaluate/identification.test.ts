@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { Matrix } from '../linalg/matrix.js';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
@@ -166,5 +167,45 @@ describe('identification accuracy', () => {
       /predictions are 3 × 2/,
     );
     assert.throws(() => identificationAccuracy(Matrix.zeros(1, 3), Matrix.zeros(1, 3)), /at least 2 items/);
+  });
+});
+
+describe('identification properties (fast-check)', () => {
+  const matrices = fc
+    .record({ n: fc.integer({ min: 2, max: 12 }), d: fc.integer({ min: 2, max: 9 }), seed: fc.integer() })
+    .map(({ n, d, seed }) => {
+      const rng = new Rng(seed);
+      const T = randomMatrix(rng, n, d);
+      return { T, P: Matrix.build(n, d, (i, j) => T.get(i, j) + 2 * rng.normal()), rng };
+    });
+
+  it('scaling a row by a power of two changes nothing (Pearson r is scale-free, and these scalings are exact)', () => {
+    fc.assert(
+      fc.property(matrices, fc.integer({ min: -20, max: 20 }), ({ P, T }, k) => {
+        const scaled = Matrix.build(P.rows, P.cols, (i, j) => P.get(i, j) * 2 ** (i % 2 === 0 ? k : -k));
+        assert.deepEqual(identificationAccuracy(scaled, T).perItem, identificationAccuracy(P, T).perItem);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('per-item scores lie on the grid k/(n − 1) and permute with the items', () => {
+    fc.assert(
+      fc.property(matrices, ({ P, T, rng }) => {
+        const n = P.rows;
+        const r = identificationAccuracy(P, T);
+        for (const v of r.perItem) {
+          assert.ok(v >= 0 && v <= 1);
+          assert.ok(Math.abs(v * (n - 1) - Math.round(v * (n - 1))) < 1e-9);
+        }
+        const perm = rng.shuffle(Array.from({ length: n }, (_, i) => i));
+        const q = identificationAccuracy(P.takeRows(perm), T.takeRows(perm));
+        assert.deepEqual(
+          Array.from(q.perItem),
+          perm.map((i) => r.perItem[i]!),
+        );
+      }),
+      { numRuns: 100 },
+    );
   });
 });

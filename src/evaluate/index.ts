@@ -24,6 +24,7 @@ export {
   groupByGenre,
   type LeaveGenreOutInput,
   leaveGenreOutIdentification,
+  withinGenreIdentification,
 } from './genre.js';
 export {
   crossCorrelation,
