@@ -8,7 +8,7 @@ import {
   quantileSorted,
   resampledMeans,
 } from './bootstrap.js';
-import { loadReference } from './test-helpers.js';
+import { loadReference } from './test-support.js';
 
 describe('percentile bootstrap', () => {
   it("matches numpy's percentile of the resampled means on the same indices", () => {

@@ -15,7 +15,7 @@ import { leaveGenreOutIdentification } from './genre.js';
 import { identificationAccuracy, meanDimensionCorrelation } from './identification.js';
 import { libraryRetrievalMetrics } from './library.js';
 import { type MetricSet, MetricsFileSchema } from './metrics-schema.js';
-import { GENRES, noisyCopy, randomMatrix, testGenres } from './test-helpers.js';
+import { GENRES, noisyCopy, randomMatrix, testGenres } from './test-support.js';
 
 const CLIPS = testGenres().map((g, i) => `${g}.${String(i).padStart(5, '0')}`);
 

@@ -10,7 +10,7 @@ import {
   withinGenreIdentification,
 } from './genre.js';
 import { identificationAccuracy } from './identification.js';
-import { GENRES, noisyCopy, randomMatrix, testGenres } from './test-helpers.js';
+import { GENRES, noisyCopy, randomMatrix, testGenres } from './test-support.js';
 
 describe('per-genre identification', () => {
   it('averages acc_i over the clips of each genre (hand-computed)', () => {

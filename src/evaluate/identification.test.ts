@@ -5,7 +5,7 @@ import { Matrix } from '../linalg/matrix.js';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { crossCorrelation, identificationAccuracy, meanDimensionCorrelation } from './identification.js';
-import { loadReference, pearsonRef, randomMatrix } from './test-helpers.js';
+import { loadReference, pearsonRef, randomMatrix } from './test-support.js';
 
 const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 

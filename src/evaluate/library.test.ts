@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../util/rng.js';
 import { anyMatchChance, libraryRetrievalMetrics, retrievedGenres } from './library.js';
-import { GENRES, loadReference, noisyCopy, randomMatrix, testGenres } from './test-helpers.js';
+import { GENRES, loadReference, noisyCopy, randomMatrix, testGenres } from './test-support.js';
 
 describe('library retrieval metrics', () => {
   it('the any-of-top-k chance is hypergeometric (scipy.stats.hypergeom)', () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { Rng } from '../util/rng.js';
 import { crossCorrelation, identificationAccuracy } from './identification.js';
 import { identificationPermutationTest, shuffleInPlace, strictWinsTable } from './permutation.js';
-import { noisyCopy, randomMatrix } from './test-helpers.js';
+import { noisyCopy, randomMatrix } from './test-support.js';
 
 /** Binomial band: successes in `trials` draws of probability q lie within `z` SDs (plus one for discreteness). */
 function inBinomialBand(successes: number, trials: number, q: number, z = 3.5): boolean {

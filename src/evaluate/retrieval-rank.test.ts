@@ -4,7 +4,7 @@ import { Matrix } from '../linalg/matrix.js';
 import { Rng } from '../util/rng.js';
 import { crossCorrelation, identificationFromCorrelation } from './identification.js';
 import { retrievalMetrics, retrievalRanks } from './retrieval-rank.js';
-import { loadReference, noisyCopy, randomMatrix } from './test-helpers.js';
+import { loadReference, noisyCopy, randomMatrix } from './test-support.js';
 
 describe('n-way retrieval ranks', () => {
   it('match numpy ranks with ties counted pessimistically', () => {
