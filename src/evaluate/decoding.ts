@@ -6,7 +6,7 @@
 import { Matrix } from '../linalg/matrix.js';
 import { UserError } from '../util/errors.js';
 import { bootstrapMeanCI } from './bootstrap.js';
-import { genreIdentification, withinGenreIdentification } from './genre.js';
+import { genreIdentification, groupByGenre, withinGenreIdentification } from './genre.js';
 import {
   crossCorrelation,
   IDENTIFICATION_CHANCE,
@@ -22,7 +22,7 @@ import {
   type MetricValue,
   summarise,
 } from './metrics-schema.js';
-import { identificationPermutationTest } from './permutation.js';
+import { identificationPermutationTest, withinGroupPermutationTest } from './permutation.js';
 import { retrievalMetrics, retrievalRanks } from './retrieval-rank.js';
 import { subSeed } from './seed.js';
 
@@ -209,6 +209,14 @@ export function evaluateDecoding(input: EvaluateDecodingInput): {
       better: 'higher',
       n: within.n,
     };
+    if (input.permutations > 0 && within.n > 0) {
+      const perm = withinGroupPermutationTest(id.C, n, [...groupByGenre(input.genres).values()], {
+        permutations: input.permutations,
+        seed: subSeed(input.seed, 'identification.withinGenre.permutation'),
+      });
+      mv.p = perm.p;
+      mv.nPermutations = perm.permutations;
+    }
     const scored = Array.from(within.perItem).filter((v) => !Number.isNaN(v));
     if (input.bootstrap > 0 && scored.length > 0) {
       mv.ci95 = bootstrapMeanCI(scored, {

@@ -48,6 +48,7 @@ export {
   type PermutationResult,
   shuffleInPlace,
   strictWinsTable,
+  withinGroupPermutationTest,
 } from './permutation.js';
 export { retrievalMetrics, retrievalPrefix, retrievalRanks } from './retrieval-rank.js';
 export { subSeed } from './seed.js';

@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Matrix } from '../linalg/matrix.js';
 import { Rng } from '../util/rng.js';
+import { groupByGenre, withinGenreIdentification } from './genre.js';
 import { crossCorrelation, identificationAccuracy } from './identification.js';
-import { identificationPermutationTest, shuffleInPlace, strictWinsTable } from './permutation.js';
-import { noisyCopy, randomMatrix } from './test-support.js';
+import {
+  identificationPermutationTest,
+  shuffleInPlace,
+  strictWinsTable,
+  withinGroupPermutationTest,
+} from './permutation.js';
+import { noisyCopy, randomMatrix, testGenres } from './test-support.js';
 
 /** Binomial band: successes in `trials` draws of probability q lie within `z` SDs (plus one for discreteness). */
 function inBinomialBand(successes: number, trials: number, q: number, z = 3.5): boolean {
@@ -101,5 +108,61 @@ describe('identification permutation test', () => {
       /positive integer/,
     );
     assert.throws(() => strictWinsTable(new Float64Array(5), 2), /expected 2²/);
+  });
+});
+
+describe('within-group permutation test', () => {
+  const genres = testGenres(4).slice(0, 24); // 6 genres × 4 clips
+  const groups = [...groupByGenre(genres).values()];
+
+  it('equals a slow reference that shuffles targets within genres and rescores from scratch', () => {
+    const rng = new Rng(11);
+    const T = randomMatrix(rng, 24, 8);
+    const P = noisyCopy(rng, T, 1.5);
+    const m = 200;
+    const fast = withinGroupPermutationTest(crossCorrelation(P, T), 24, groups, {
+      permutations: m,
+      seed: 3,
+      keepNull: true,
+    });
+    const observed = withinGenreIdentification(crossCorrelation(P, T), genres).value!;
+    assert.ok(Math.abs(fast.observed - observed) < 1e-12);
+    const r = new Rng(3);
+    const local = groups.map((g) => Int32Array.from(g, (_, a) => a));
+    let atLeast = 0;
+    for (let t = 0; t < m; t++) {
+      // Item g[a] is paired with the target of item g[perm[a]].
+      const source = new Int32Array(24);
+      groups.forEach((g, k) => {
+        const perm = shuffleInPlace(r, local[k]!);
+        g.forEach((item, a) => {
+          source[item] = g[perm[a]!]!;
+        });
+      });
+      const acc = withinGenreIdentification(crossCorrelation(P, T.takeRows(source)), genres).value!;
+      assert.ok(Math.abs(acc - fast.null![t]!) < 1e-12, `permutation ${t}: ${acc} vs ${fast.null![t]}`);
+      if (acc >= observed - 1e-9) atLeast++;
+    }
+    assert.equal(fast.p, (1 + atLeast) / (1 + m));
+  });
+
+  it('gives a genre-only decoder no credit, and a clip-level decoder a small p', () => {
+    const rng = new Rng(12);
+    const all = testGenres();
+    const centres = new Map(all.map((g) => [g, Array.from({ length: 16 }, () => 3 * rng.normal())]));
+    const T = Matrix.build(60, 16, (i, j) => centres.get(all[i]!)![j]! + rng.normal());
+    const genreOnly = Matrix.build(60, 16, (i, j) => centres.get(all[i]!)![j]! + rng.normal());
+    const G = [...groupByGenre(all).values()];
+    const opts = { permutations: 2000, seed: 1 };
+    const a = withinGroupPermutationTest(crossCorrelation(genreOnly, T), 60, G, opts);
+    const b = identificationPermutationTest(crossCorrelation(genreOnly, T), 60, opts);
+    assert.ok(a.p > 0.01, `within-genre p of a genre-only decoder ${a.p}`);
+    assert.equal(b.p, 1 / 2001, 'the unrestricted test does credit genre knowledge');
+    const clipLevel = noisyCopy(rng, T, 0.8);
+    assert.equal(withinGroupPermutationTest(crossCorrelation(clipLevel, T), 60, G, opts).p, 1 / 2001);
+    assert.throws(
+      () => withinGroupPermutationTest(crossCorrelation(T, T), 60, [[0], [1]], opts),
+      /at least 2 items/,
+    );
   });
 });
