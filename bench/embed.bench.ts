@@ -32,7 +32,8 @@ import { join } from 'node:path';
 import { writeWav } from '../src/audio/wav.js';
 import { clipFrames } from '../src/embed/dsp/frames.js';
 import { DSP_BLOCKS, embedFiles } from '../src/embed/index.js';
-import { identificationAccuracy, knnAccuracy, linearProbeAccuracy } from '../src/embed/quality.js';
+import { knnAccuracy, linearProbeAccuracy } from '../src/embed/quality.js';
+import { identificationAccuracy } from '../src/evaluate/identification.js';
 import { Matrix } from '../src/linalg/matrix.js';
 import { Rng } from '../src/util/rng.js';
 import { findPython } from './lib/python.js';
@@ -371,7 +372,7 @@ async function quality(a: string, b: string): Promise<void> {
       const ident = identificationAccuracy(
         st.transform(MA.takeRows(testIdx)),
         st.transform(MB.takeRows(testIdx)),
-      );
+      ).accuracy;
       rows.push(
         `| ${name === 'dsp' ? label : name} | ${cols ? cols[1] - cols[0] : ea.clips[0]!.cols} | ${probe.accuracy.toFixed(3)} (λ=${probe.lambda}) | ${knn.toFixed(3)} | ${ident.toFixed(3)} |`,
       );

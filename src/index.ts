@@ -6,6 +6,8 @@
 // Audio and embeddings
 export { decodeAudioFile, melSpectrogram, resample, writeWav } from './audio/index.js';
 export { EMBEDDERS, embedFiles, Standardizer } from './embed/index.js';
+// Evaluation
+export { identificationAccuracy, meanDimensionCorrelation } from './evaluate/identification.js';
 // fMRI
 export { buildDesign, type Clip, type Design, loadDesign } from './fmri/design.js';
 export { Masker } from './fmri/masker.js';
@@ -19,7 +21,6 @@ export type { Backend, BackendInfo } from './linalg/backend.js';
 export { getBackend, Matrix } from './linalg/index.js';
 export type { DType, FloatArray } from './linalg/matrix.js';
 // Metrics, the synthetic twin, the pipeline
-export { identificationAccuracy, meanDimensionCorrelation } from './metrics/identification.js';
 export { runDemo } from './pipeline/demo.js';
 // Ridge
 export { fitRidgeCV, loadRidgeModel, RidgeModel, saveRidgeModel } from './ridge/index.js';

@@ -1,21 +1,13 @@
 /**
  * Embedding quality measures, reported (bench/embed.bench.ts), never asserted on
  * real data: genre linear probe and kNN accuracy with standardisation fitted on
- * the training rows only, and identification accuracy between two renderings.
+ * the training rows only. Identification accuracy between two renderings uses the
+ * one shared definition, `identificationAccuracy` in src/evaluate/identification.ts.
  * Rows are items (clips), columns features.
  */
 import { getBackend } from '../linalg/index.js';
 import { Matrix } from '../linalg/matrix.js';
-import { identificationAccuracy as identify } from '../metrics/identification.js';
 import { Standardizer } from './standardize.js';
-
-/**
- * Identification accuracy (METHOD.md §3.6) as one number: the mean of acc_i with a
- * strict '>' (the shared definition in src/metrics). pred, target: n × d.
- */
-export function identificationAccuracy(pred: Matrix, target: Matrix): number {
-  return identify(pred, target).accuracy;
-}
 
 function classesOf(labels: readonly string[]): string[] {
   return [...new Set(labels)].sort();

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { decodeAudioFile, melSpectrogram } from '../../audio/index.js';
-import { pearson } from '../../metrics/correlation.js';
+import { pearson } from '../../evaluate/correlation.js';
 import { applyLoudnessRule, PEAK_CEILING, renderScore, roomReverb } from './render.js';
 import type { Score } from './score.js';
 import { loadSoundfont, SOUNDFONTS } from './soundfonts.js';
