@@ -1,18 +1,27 @@
 /**
  * The evaluation part of the main job: decoding metrics per subject × decoder
  * (identification with permutation p and bootstrap CI, cross-validated training
- * identification, embedding r, per-genre, leave-one-genre-out, 60-way ranks), then
- * the stages that read decoded embeddings (retrieval, generation, encoding).
- * Everything numeric is in src/evaluate; this file only gathers and files results.
+ * identification, embedding r, per-genre, leave-one-genre-out, 60-way ranks), and
+ * retrieval from the library with its oracle and chance baselines. Everything
+ * numeric is in src/evaluate and src/retrieve; this file only gathers and files.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Standardizer } from '../embed/standardize.js';
 import {
   averageWindows,
   evaluateDecoding,
-  identificationAccuracy,
+  leaveGenreOutIdentification,
+  libraryRetrievalMetrics,
+  retrievedGenres,
   summarizeBlock,
 } from '../evaluate/index.js';
 import type { MetricBlock, MetricSet, MetricsFile } from '../evaluate/metrics-schema.js';
 import type { Design } from '../fmri/design.js';
+import { Matrix } from '../linalg/matrix.js';
+import type { LibraryIndex } from '../retrieve/build.js';
+import { prepareLibrary, retrieveClips, writeExcerpts, writeRetrievedAudio } from '../retrieve/index.js';
+import { writeFileAtomic } from '../util/atomic.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { RunConfig } from './config.js';
 import type { DecodeResults } from './run.js';
@@ -33,12 +42,34 @@ export interface EvaluateRunInputs {
   decoded: DecodeResults;
   folder: RunFolder;
   embeddings: StimulusEmbeddings;
+  /** The library index, when retrieval runs. */
+  library: (LibraryIndex & { root: string }) | null;
+  /** Stimulus audio of every design clip, by clip id. */
+  stimulusPaths: Map<string, string>;
   log: (line: string) => void;
   progress: ProgressSink;
 }
 
+/** Test-clip rows of a prepared subject: clip ids and genres, in prediction order (windows averaged). */
+function testClips(p: PreparedSubject, design: Design): Array<{ id: string; genre: string }> {
+  const w = p.windowsPerClip;
+  return Array.from({ length: p.testClip.length / w }, (_, k) => {
+    const c = design.clips[p.testClip[k * w] as number]!;
+    return { id: c.id, genre: c.genre };
+  });
+}
+
+function toFloat32(M: Matrix): Matrix<Float32Array> {
+  return new Matrix(M.rows, M.cols, Float32Array.from(M.data));
+}
+
 export async function evaluateRun(i: EvaluateRunInputs): Promise<RunEvaluation> {
-  const { config, design, subjects } = i;
+  const { config, design, subjects, folder } = i;
+  const stat = {
+    permutations: config.evaluate.permutations,
+    bootstrap: config.evaluate.bootstrap,
+    seed: config.seed,
+  };
   const decoding: Record<string, MetricBlock> = {};
   for (const name of config.decode.decoders) {
     const perSubject: Record<string, MetricSet> = {};
@@ -47,42 +78,36 @@ export async function evaluateRun(i: EvaluateRunInputs): Promise<RunEvaluation> 
       const p = i.prepared.get(s)!;
       const out = i.decoded.get(s)!.get(name)!;
       const w = p.windowsPerClip;
-      const genres = Array.from(
-        { length: p.testClip.length / w },
-        (_, k) => design.clips[p.testClip[k * w] as number]!.genre,
-      );
-      const pred = averageWindows(out.predTest, w);
+      const clips = testClips(p, design);
+      const genres = clips.map((c) => c.genre);
       const target = averageWindows(out.trueTest, w);
       const ev = evaluateDecoding({
-        pred,
+        ...stat,
+        pred: averageWindows(out.predTest, w),
         target,
         genres,
-        permutations: config.evaluate.permutations,
-        bootstrap: config.evaluate.bootstrap,
-        seed: config.seed,
+        clips: clips.map((c) => c.id),
+        trainCv:
+          out.predTrainCv.rows > 0
+            ? { pred: out.predTrainCv, target: out.trueTrain, clipOfRow: p.trainClip }
+            : undefined,
       });
       const m: MetricSet = { ...ev.metrics };
-      if (out.predTrainCv.rows > 0) {
-        const a = identificationAccuracy(
-          averageWindows(out.predTrainCv, w),
-          averageWindows(out.trueTrain, w),
-        );
-        m.trainIdentificationCv = { value: a.accuracy, chance: 0.5, better: 'higher', n: a.perItem.length };
-      }
       if (out.predLogo.rows > 0) {
-        const a = identificationAccuracy(averageWindows(out.predLogo, w), target);
-        m.identificationLeaveGenreOut = {
-          value: a.accuracy,
-          chance: 0.5,
-          better: 'higher',
-          n: a.perItem.length,
-        };
+        Object.assign(
+          m,
+          leaveGenreOutIdentification({ ...stat, pred: averageWindows(out.predLogo, w), target, genres }),
+        );
       }
       perSubject[s] = m;
-      details[s] = { ...ev.details, decoderInfo: out.info, seconds: out.seconds };
+      details[s] = { decoderInfo: out.info, ranksByClip: ev.details.ranksByClip, null: ev.details.null };
+      await writeFileAtomic(
+        join(folder.predictionsDir(s, name), 'ranks.json'),
+        `${JSON.stringify(ev.details.ranksByClip ?? {}, null, 2)}\n`,
+      );
       const id = m.identification;
       i.log(
-        `evaluate ${s} ${name}: identification ${id?.value?.toFixed(3)} (chance 0.5, p ${id?.p !== undefined ? fmtP(id.p) : '–'}), CV-train ${m.trainIdentificationCv?.value?.toFixed(3) ?? '–'}`,
+        `evaluate ${s} ${name}: identification ${fmt(id?.value)} (chance 0.5, p ${id?.p !== undefined ? fmtP(id.p) : '–'}), CV-train ${fmt(m['identification.trainCv']?.value)}${m['logo.identification'] ? `, unseen genre ${fmt(m['logo.identification'].value)}` : ''}`,
       );
     }
     decoding[name] = { ...summarizeBlock(perSubject), details };
@@ -94,7 +119,96 @@ export async function evaluateRun(i: EvaluateRunInputs): Promise<RunEvaluation> 
     decoding,
     skipped: {},
   };
+  if (i.library) metrics.retrieval = await retrieve(i, i.library);
+  else
+    metrics.skipped.retrieval = config.retrieval.enabled
+      ? 'no music library found'
+      : 'retrieval.enabled is false';
   return { metrics };
+}
+
+/** Retrieval from the library per subject × decoder, its metrics, and the audio the report plays. */
+async function retrieve(
+  i: EvaluateRunInputs,
+  library: LibraryIndex & { root: string },
+): Promise<Record<string, MetricBlock>> {
+  const { config, design, subjects, folder } = i;
+  const prepared = prepareLibrary(library, { standardizer: new Standardizer(i.embeddings.standardizer) });
+  const idRow = new Map(library.ids.map((id, k) => [id, k]));
+  const libStd = new Standardizer(i.embeddings.standardizer).transform(library.E);
+  const blocks: Record<string, MetricBlock> = {};
+  // Audio is written for the first decoder (the paper's, by default), every subject.
+  const audioDecoder = config.decode.decoders[0];
+  for (const name of config.decode.decoders) {
+    const perSubject: Record<string, MetricSet> = {};
+    for (const s of subjects) {
+      const p = i.prepared.get(s)!;
+      const out = i.decoded.get(s)!.get(name)!;
+      const clips = testClips(p, design);
+      const truth = averageWindows(out.trueTest, p.windowsPerClip);
+      const rec = await retrieveClips(
+        library,
+        prepared,
+        { clips, predicted: averageWindows(out.predTest, p.windowsPerClip), truth },
+        { topK: config.retrieval.topK, seed: `${config.seed}:${s}:${name}`, libraryRoot: library.root },
+      );
+      await writeFileAtomic(folder.path('retrieval', s, `${name}.json`), `${JSON.stringify(rec, null, 2)}\n`);
+      const top1 = (cond: 'brain' | 'oracle' | 'chance') => {
+        const M = Matrix.zeros(clips.length, libStd.cols, 'float32');
+        rec.clips.forEach((c, k) => {
+          const row = idRow.get(c[cond][0]!.track)!;
+          M.data.set(libStd.row(row), k * libStd.cols);
+        });
+        return M;
+      };
+      const lm = libraryRetrievalMetrics({
+        stimulusGenres: clips.map((c) => c.genre),
+        libraryGenres: library.genres,
+        retrieved: retrievedGenres(rec.clips),
+        embeddings: {
+          stimulus: toFloat32(truth),
+          brain: top1('brain'),
+          oracle: top1('oracle'),
+          chance: top1('chance'),
+        },
+        topK: 3,
+        permutations: config.evaluate.permutations,
+        bootstrap: config.evaluate.bootstrap,
+        seed: config.seed,
+      });
+      perSubject[s] = lm.metrics;
+      if (name === audioDecoder && config.retrieval.audioTopK > 0) {
+        await writeRetrievedAudio(rec, library, folder.path('audio', 'library'), {
+          audioTopK: config.retrieval.audioTopK,
+          include: ['brain', 'oracle'],
+          excerpt: { seconds: config.retrieval.excerptSeconds },
+          progress: i.progress,
+        });
+      }
+    }
+    blocks[name] = summarizeBlock(perSubject);
+    const b = blocks[name]!.summary;
+    i.log(
+      `retrieval ${name}: genre of the top track brain ${fmt(b['genreTop1.brain']?.mean)}, oracle ${fmt(b['genreTop1.oracle']?.mean)}, chance ${fmt(b['genreTop1.chance']?.mean)} (expected ${fmt(b['genreTop1.brain']?.chance)})`,
+    );
+  }
+  // The originals of the test clips, as played.
+  const testIds = [...new Set(design.clips.filter((c) => c.split === 'test').map((c) => c.id))];
+  await writeExcerpts(
+    testIds
+      .filter((id) => !existsSync(folder.path('audio', 'stimuli', `${id}.mp3`)))
+      .map((id) => ({
+        src: i.stimulusPaths.get(id)!,
+        dst: folder.path('audio', 'stimuli', `${id}.mp3`),
+        options: { seconds: config.retrieval.excerptSeconds },
+      })),
+    { progress: i.progress },
+  );
+  return blocks;
+}
+
+function fmt(v: number | null | undefined): string {
+  return v === null || v === undefined ? '–' : v.toFixed(3);
 }
 
 export function fmtP(p: number): string {

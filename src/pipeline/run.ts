@@ -18,6 +18,8 @@ import { type Design, loadDesign } from '../fmri/design.js';
 import { resolvePreprocessOptions } from '../fmri/preprocess/options.js';
 import { writeNpy } from '../io/npy.js';
 import { getBackend } from '../linalg/index.js';
+import type { LibraryIndex } from '../retrieve/build.js';
+import { listLibraryAudio } from '../retrieve/index.js';
 import { parseAlphas, validateAlphas } from '../ridge/options.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { cacheDir } from '../util/cache-dir.js';
@@ -40,6 +42,7 @@ import {
   decodeStage,
 } from './stages/decode.js';
 import { embedStimuliStage, type StimulusFiles } from './stages/embed-stimuli.js';
+import { STAGES } from './stages/index.js';
 import { type PreparedSubject, prepareStage, subjectImages } from './stages/prepare.js';
 import { ensureTwin } from './twin.js';
 
@@ -177,7 +180,24 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
       );
     }
   }
-  const jobs = [embedJob, ...prepJobs.values(), ...decodeJobs.values()];
+  // The retrieval library: every file checked now, so a bad one stops the run before work.
+  const libraryRoot = config.retrieval.enabled ? libraryFolder(config, root) : null;
+  let libraryJob: JobSpec | null = null;
+  if (libraryRoot) {
+    const tracks = await listLibraryAudio(libraryRoot, { minSeconds: config.retrieval.excerptSeconds });
+    libraryJob = makeJob(
+      'library-index',
+      `${tracks.length} tracks`,
+      { tracks },
+      {
+        embedder: config.embedder.name,
+        embedderOptions: config.embedder.modelDir ? { modelDir: config.embedder.modelDir } : undefined,
+        windows: preprocess.window,
+        excerptSeconds: config.retrieval.excerptSeconds,
+      },
+    );
+  }
+  const jobs = [embedJob, ...(libraryJob ? [libraryJob] : []), ...prepJobs.values(), ...decodeJobs.values()];
   const folder = await RunFolder.claim(o.out, protectedInputs);
   const swept = await folder.stages.sweepTemporaries();
   if (swept.length)
@@ -226,6 +246,17 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     decoded,
     folder,
     embeddings: emb,
+    library: libraryJob
+      ? {
+          ...(await mustLoad(
+            folder,
+            STAGES['library-index'] as Stage<unknown, unknown, LibraryIndex>,
+            libraryJob,
+          )),
+          root: libraryRoot!,
+        }
+      : null,
+    stimulusPaths: new Map(stimuli.clipIds.map((id, k) => [id, stimuli.paths[k]!])),
     log,
     progress,
   });
@@ -260,6 +291,13 @@ async function mustLoad<O extends object>(
   const o = await folder.stages.load(stage, job.key);
   if (!o) throw new Error(`the executor finished but ${job.stage} ${job.label} has no output`);
   return o;
+}
+
+/** `retrieval.library`, else the dataset's `sourcedata/library/` when present (the twin ships one). */
+function libraryFolder(config: RunConfig, root: string): string | null {
+  if (config.retrieval.library) return resolve(config.retrieval.library);
+  const twin = join(root, 'sourcedata', 'library');
+  return existsSync(twin) ? twin : null;
 }
 
 /** The design's stimulus files (`<dir>/<clipId>.wav`), all checked before any work. */

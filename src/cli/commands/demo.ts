@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { runDemo } from '../../pipeline/demo.js';
-import { formatSummaryTable } from '../../pipeline/summary.js';
+import { formatRetrievalTable, formatSummaryTable } from '../../pipeline/summary.js';
 import { ConsoleProgress } from '../../util/progress.js';
 
 interface DemoFlags {
@@ -35,7 +35,9 @@ Examples:
         progress: new ConsoleProgress(),
         log: (line) => process.stdout.write(`${line}\n`),
       });
-      process.stdout.write(`\n${formatSummaryTable(r.evaluation.metrics)}\n`);
+      process.stdout.write(
+        `\n${formatSummaryTable(r.evaluation.metrics)}\n\n${formatRetrievalTable(r.evaluation.metrics)}\n`,
+      );
       process.stdout.write(
         `\nrun folder: ${r.root} (metrics.json, predictions/, audio/) in ${r.seconds.toFixed(0)} s\n`,
       );

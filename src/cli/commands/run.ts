@@ -7,7 +7,7 @@ import { BullmqExecutor } from '../../pipeline/executors/bullmq.js';
 import { LocalExecutor } from '../../pipeline/executors/local.js';
 import type { Executor } from '../../pipeline/executors/types.js';
 import { runPipeline } from '../../pipeline/run.js';
-import { formatSummaryTable } from '../../pipeline/summary.js';
+import { formatRetrievalTable, formatSummaryTable } from '../../pipeline/summary.js';
 import { UserError } from '../../util/errors.js';
 import { unknownNameHint } from '../../util/nearest.js';
 import { ConsoleProgress } from '../../util/progress.js';
@@ -107,7 +107,9 @@ Examples:
         progress: new ConsoleProgress(),
         log: (line) => process.stdout.write(`${line}\n`),
       }).finally(() => executor.close());
-      process.stdout.write(`\n${formatSummaryTable(r.evaluation.metrics)}\n`);
+      process.stdout.write(
+        `\n${formatSummaryTable(r.evaluation.metrics)}\n\n${formatRetrievalTable(r.evaluation.metrics)}\n`,
+      );
       process.stdout.write(
         `\nrun folder: ${r.root} (metrics.json, predictions/, audio/) in ${r.seconds.toFixed(0)} s\n`,
       );

@@ -1,4 +1,6 @@
 /** Every stage by name: what a job names, and what a worker looks up. Adding a stage = one line here. */
+import { libraryIndexStage } from '../../retrieve/stage.js';
+import { cacheDir } from '../../util/cache-dir.js';
 import type { Stage } from '../stage.js';
 import { decodeStage } from './decode.js';
 import { embedStimuliStage } from './embed-stimuli.js';
@@ -9,6 +11,8 @@ export const STAGES: Record<string, Stage<any, any, any>> = {
   [embedStimuliStage.name]: embedStimuliStage,
   [prepareStage.name]: prepareStage,
   [decodeStage.name]: decodeStage,
+  // The embedding cache is content-addressed and machine-local: not part of the key.
+  'library-index': libraryIndexStage({ cacheDir: cacheDir('embed') }),
 };
 
 /** Adds a stage to the registry (extensions, and the queue tests' own stages). */
