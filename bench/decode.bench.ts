@@ -72,9 +72,10 @@ async function main(): Promise<void> {
   const dim = emb.clips[0]?.cols ?? 0;
   const train = clips.map((c, i) => [c, i] as const).filter(([c]) => c.split === 'train');
   const stacked = Matrix.zeros(train.length * (emb.clips[0]?.rows ?? 0), dim, 'float32');
-  train.forEach(([, i], k) =>
-    stacked.data.set((emb.clips[i] as Matrix<Float32Array>).data, k * (emb.clips[i] as Matrix).data.length),
-  );
+  for (const [k, [, i]] of train.entries()) {
+    const E = emb.clips[i] as Matrix<Float32Array>;
+    stacked.data.set(E.data, k * E.data.length);
+  }
   const std = Standardizer.fit(stacked);
   const perClip = emb.clips.map((E) => std.transform(E));
   const targets = (set: WindowedSet) => {

@@ -36,6 +36,7 @@ import {
   parseParams,
   ridgeOptions,
   runGroups,
+  solverFor,
   stackRows,
 } from './common.js';
 import type { Decoder } from './types.js';
@@ -134,7 +135,7 @@ export const aligned: Decoder = {
         data.trainX,
         mode,
         params.sharedAlphaVoxels,
-        ropts,
+        { ...ropts, solver: solverFor(n, o.trainX.cols) },
         rng.fork(o.subject),
       );
       alignedTrain.push(asFloat32(await map.predict(o.trainX)));
@@ -168,7 +169,7 @@ export const aligned: Decoder = {
       g = groups;
     }
     alignedTrain.length = 0;
-    const model = await fitRidgeCV(X, Y, ridgeOptions(options, g, rt));
+    const model = await fitRidgeCV(X, Y, ridgeOptions(options, g, rt, X));
     const predTest = asFloat32(await model.predict(testAvg));
     return {
       predTest,

@@ -19,6 +19,7 @@ import {
   ridgeOptions,
   runGroups,
   scoresAtChosen,
+  solverFor,
 } from './common.js';
 import type { Decoder } from './types.js';
 
@@ -39,23 +40,33 @@ export const encodingSelected: Decoder = {
     const groups = runGroups(data.trainRun, options.cvFolds);
     const p = data.trainX.cols;
     const ropts = ridgeOptions(options, groups, rt);
-    // Encoding: embedding → every voxel; the CV r at each voxel's own alpha is its score.
-    const enc = await fitRidgeCV(data.trainY, data.trainX, { ...ropts, score: 'pearson' });
-    const score = scoresAtChosen(enc.cvScores, enc.info.alphaGrid, enc.alphas);
     const k = Math.min(params.topK, p);
-    const order = Array.from({ length: p }, (_, v) => v).sort(
-      (a, b) => (score[b] as number) - (score[a] as number) || a - b,
-    );
-    const keep = order.slice(0, k).sort((a, b) => a - b);
-    const model = await fitRidgeCV(data.trainX.takeCols(keep), data.trainY, ropts);
-    const predTest = asFloat32(await model.predict(data.testX.takeCols(keep)));
-    const kept = keep.map((v) => score[v] as number);
+    let keep: number[];
+    let encodingR: { keptMean: number; keptMin: number; allMean: number } | 'not computed: topK ≥ voxels';
+    if (k < p) {
+      // Encoding: embedding → every voxel; the CV r at each voxel's own alpha is its score.
+      const enc = await fitRidgeCV(data.trainY, data.trainX, { ...ropts, score: 'pearson' });
+      const score = scoresAtChosen(enc.cvScores, enc.info.alphaGrid, enc.alphas);
+      const order = Array.from({ length: p }, (_, v) => v).sort(
+        (a, b) => (score[b] as number) - (score[a] as number) || a - b,
+      );
+      keep = order.slice(0, k).sort((a, b) => a - b);
+      const kept = keep.map((v) => score[v] as number);
+      encodingR = { keptMean: mean(kept), keptMin: Math.min(...kept), allMean: mean(score) };
+    } else {
+      // Keeping every voxel needs no ranking: skip the encoding fit.
+      keep = Array.from({ length: p }, (_, v) => v);
+      encodingR = 'not computed: topK ≥ voxels';
+    }
+    const X = k < p ? data.trainX.takeCols(keep) : data.trainX;
+    const model = await fitRidgeCV(X, data.trainY, { ...ropts, solver: solverFor(X.rows, X.cols) });
+    const predTest = asFloat32(await model.predict(k < p ? data.testX.takeCols(keep) : data.testX));
     return {
       predTest,
       info: {
         voxels: k,
         voxelsAvailable: p,
-        encodingR: { keptMean: mean(kept), keptMin: Math.min(...kept), allMean: mean(score) },
+        encodingR,
         solver: model.info.solver,
         alpha: alphaSummary(model.alphas),
       },

@@ -76,7 +76,7 @@ function rbfFromGram(G: Matrix, na: Float64Array, nb: Float64Array, gamma: numbe
     const o = i * G.cols;
     for (let j = 0; j < G.cols; j++) {
       const d = (na[i] as number) + (nb[j] as number) - 2 * (G.data[o + j] as number);
-      K.data[o + j] = Math.exp(-gamma * (d > 0 ? d : 0));
+      K.data[o + j] = Math.exp(-gamma * Math.max(d, 0));
     }
   }
   return K;

@@ -83,8 +83,10 @@ export const roiEnsemble: Decoder = {
     for (const [k, [label, voxels]] of rois.entries()) {
       const X = data.trainX.takeCols(voxels);
       const model = await fitRidgeCV(X, data.trainY, ropts);
-      // Same folds and grid, scored by Pearson r, read at the R²-chosen alphas.
-      const rModel = await fitRidgeCV(X, data.trainY, { ...ropts, score: 'pearson' });
+      // Same folds, scored by Pearson r, read at the R²-chosen alphas (only those are
+      // scored: usually a few of the grid, which makes this pass cheap).
+      const used = [...new Set(model.alphas)].sort((a, b) => a - b);
+      const rModel = await fitRidgeCV(X, data.trainY, { ...ropts, alphas: used, score: 'pearson' });
       const cvR = mean(scoresAtChosen(rModel.cvScores, rModel.info.alphaGrid, model.alphas));
       results.push({
         label,

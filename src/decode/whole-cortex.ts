@@ -32,7 +32,7 @@ export const wholeCortex: Decoder = {
     checkDecodeData(data, this);
     parseParams(this.name, Params, this.defaults, options.params);
     const groups = runGroups(data.trainRun, options.cvFolds);
-    const model = await fitRidgeCV(data.trainX, data.trainY, ridgeOptions(options, groups, rt));
+    const model = await fitRidgeCV(data.trainX, data.trainY, ridgeOptions(options, groups, rt, data.trainX));
     const predTest = asFloat32(await model.predict(data.testX));
     const cvR2 = scoresAtChosen(model.cvScores, model.info.alphaGrid, model.alphas);
     return {
