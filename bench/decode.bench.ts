@@ -4,6 +4,7 @@
  * identification accuracy (METHOD.md §3.6, windows averaged per clip, chance 0.5).
  *
  *   B2M_CACHE_DIR=… node --import tsx bench/decode.bench.ts DATASET [--subject 001] [--decoders a,b]
+ *     [--params '{"aligned":{"pool":"average"}}']
  *
  * Preparation as the demo does it, with a CORTEX mask (Destrieux labels ≥ 11100 of
  * the subject's aparc.a2009s dseg) and the `dsp` embedding; every subject is
@@ -13,6 +14,7 @@
  * ridge engine's own benchmark (bench:ridge) compares it with scikit-learn.
  */
 import { readFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { DECODERS, getDecoder } from '../src/decode/registry.js';
 import type { DecodeData } from '../src/decode/types.js';
@@ -43,7 +45,10 @@ if (!root) {
   process.exit(1);
 }
 const subject = (flag('subject') ?? '001').replace(/^sub-/, '');
-const decoders = (flag('decoders') ?? Object.keys(DECODERS).join(',')).split(',');
+/** Decoder names, each optionally followed by its params as JSON: `aligned{"pool":"average"}`. */
+const decoders = (flag('decoders') ?? Object.keys(DECODERS).join(',')).split(/,(?![^{]*\})/);
+/** Per-decoder params as JSON, e.g. '{"aligned":{"pool":"average"}}'. */
+const params = JSON.parse(flag('params') ?? '{}') as Record<string, Record<string, unknown>>;
 
 function averageByClip(M: Matrix, clipIndex: Int32Array): Matrix<Float64Array> {
   const order: number[] = [];
@@ -121,18 +126,18 @@ async function main(): Promise<void> {
     );
     prepared.set(id, { train: m.train, test: m.test, labels, names });
   }
-  const own = prepared.get(subject);
-  if (!own) throw new Error(`no subject ${subject}`);
-  const Ytest = targets(own.test);
+  const mine = prepared.get(subject);
+  if (!mine) throw new Error(`no subject ${subject}`);
+  const Ytest = targets(mine.test);
   const data: DecodeData = {
     subject: `sub-${subject}`,
-    trainX: own.train.X,
-    trainY: targets(own.train),
-    trainRun: own.train.run,
-    trainClip: own.train.clipIndex,
-    testX: own.test.X,
-    voxelLabels: own.labels,
-    labelNames: own.names,
+    trainX: mine.train.X,
+    trainY: targets(mine.train),
+    trainRun: mine.train.run,
+    trainClip: mine.train.clipIndex,
+    testX: mine.test.X,
+    voxelLabels: mine.labels,
+    labelNames: mine.names,
     others: subjects
       .filter((s) => s !== subject)
       .map((s) => ({
@@ -146,23 +151,43 @@ async function main(): Promise<void> {
   );
   // Warm the backend (thread pool, first-call costs) outside the timings.
   await backend.gemm(Matrix.zeros(64, 64, 'float32'), Matrix.zeros(64, 64, 'float32'));
-  const yt = averageByClip(Ytest, own.test.clipIndex);
+  const yt = averageByClip(Ytest, mine.test.clipIndex);
   let total = 0;
-  console.log('decoder             seconds  identification  embedding r  info');
-  for (const name of decoders) {
+  console.log(
+    `load average before: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')} on ${cpus().length} CPUs`,
+  );
+  console.log('decoder             wall s   cpu s  identification  embedding r  info');
+  for (const entry of decoders) {
+    const brace = entry.indexOf('{');
+    const name = brace < 0 ? entry : entry.slice(0, brace);
+    const extra = brace < 0 ? {} : (JSON.parse(entry.slice(brace)) as Record<string, unknown>);
     const d = getDecoder(name);
     const t0 = performance.now();
-    const fit = await d.fit(data, { alphas: logspace(-2, 6, 17), cvFolds: 5, seed: 0, params: {} });
+    const c0 = process.cpuUsage();
+    const fit = await d.fit(data, {
+      alphas: logspace(-2, 6, 17),
+      cvFolds: 5,
+      seed: 0,
+      params: { ...(params[name] ?? {}), ...extra },
+    });
     const s = (performance.now() - t0) / 1000;
+    const c = process.cpuUsage(c0);
+    const cpu = (c.user + c.system) / 1e6;
     total += s;
-    const pt = averageByClip(fit.predTest, own.test.clipIndex);
+    const pt = averageByClip(fit.predTest, mine.test.clipIndex);
     const id = identificationAccuracy(pt, yt).accuracy;
     const r = meanDimensionCorrelation(pt, yt);
     console.log(
-      `${name.padEnd(18)} ${s.toFixed(2).padStart(8)}  ${id.toFixed(3).padStart(14)}  ${r.toFixed(3).padStart(11)}  ${JSON.stringify(fit.info).slice(0, 300)}`,
+      `${name.padEnd(18)} ${s.toFixed(2).padStart(8)} ${cpu.toFixed(1).padStart(7)}  ${id.toFixed(3).padStart(14)}  ${r.toFixed(3).padStart(11)}  ${JSON.stringify(fit.info).slice(0, 300)}`,
     );
   }
-  console.log(`total ${total.toFixed(2)} s (chance identification 0.5)`);
+  console.log(
+    `total ${total.toFixed(2)} s wall (chance identification 0.5); load average after: ${loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}`,
+  );
 }
 
 await main();

@@ -15,7 +15,7 @@ import { makeDecodeFixture } from './test-helpers.js';
 import type { DecodeData, Decoder, DecoderOptions } from './types.js';
 import { wholeCortex } from './whole-cortex.js';
 
-const OPTIONS: DecoderOptions = { alphas: logspace(-2, 4, 7), cvFolds: 5, seed: 3, params: {} };
+const OPTIONS: DecoderOptions = { alphas: logspace(-2, 4, 4), cvFolds: 5, seed: 3, params: {} };
 
 /** Replaces the test rows in `rows` (own and others') with large seeded noise. */
 function alterTestRows(data: DecodeData, rows: number[], seed: number): DecodeData {
@@ -34,13 +34,13 @@ function alterTestRows(data: DecodeData, rows: number[], seed: number): DecodeDa
 
 /**
  * The largest change, over the test rows NOT altered, between predictions with the
- * original test matrix and with a few other rows replaced (two different draws).
+ * original test matrix and with a few other rows replaced by large noise.
  */
 async function leakage(decoder: Decoder, data: DecodeData): Promise<number> {
   const base = await decoder.fit(data, OPTIONS);
   const altered = [3, 17, 30];
   let worst = 0;
-  for (const seed of [1, 2]) {
+  for (const seed of [1]) {
     const fit = await decoder.fit(alterTestRows(data, altered, seed), OPTIONS);
     const d = base.predTest.cols;
     for (let i = 0; i < base.predTest.rows; i++) {
