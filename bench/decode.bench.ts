@@ -21,6 +21,7 @@ import type { DecodeData } from '../src/decode/types.js';
 import { embedFiles } from '../src/embed/pool.js';
 import { Standardizer } from '../src/embed/standardize.js';
 import { DEFAULT_WINDOWS } from '../src/embed/types.js';
+import { identificationAccuracy, meanDimensionCorrelation } from '../src/evaluate/identification.js';
 import { RunMatrixCache } from '../src/fmri/cache.js';
 import { loadDesign } from '../src/fmri/design.js';
 import { Masker } from '../src/fmri/masker.js';
@@ -30,7 +31,6 @@ import { bidsRunSource } from '../src/fmri/preprocess/source.js';
 import { readNifti } from '../src/io/nifti/index.js';
 import { getBackend } from '../src/linalg/index.js';
 import { Matrix } from '../src/linalg/matrix.js';
-import { identificationAccuracy, meanDimensionCorrelation } from '../src/metrics/identification.js';
 import { logspace } from '../src/ridge/options.js';
 import { cacheDir } from '../src/util/cache-dir.js';
 
