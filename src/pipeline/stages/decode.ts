@@ -85,7 +85,8 @@ export const decodeStage: Stage<DecodeStageInputs, DecodeStageOptions, DecodeSta
   async run({ subject, embeddings, clipGenres, others }, o, ctx) {
     const decoder = getDecoder(o.decoder);
     const data = decodeData(subject, embeddings, decoder.needs.others ? others : []);
-    const rt = { progress: ctx.progress, log: ctx.log };
+    // The ridge engine's per-fit lines are for `b2m ridge -v`, not for a run's log.
+    const rt = { progress: ctx.progress };
     let t = performance.now();
     const fit = await decoder.fit(data, o.decoderOptions, rt);
     const fitS = (performance.now() - t) / 1000;
