@@ -156,8 +156,8 @@ describe('decoder needs', () => {
     );
   });
 
-  it('aligned: shared alignment alpha and averaged pooling also decode the signal', async () => {
-    for (const params of [{ alignAlpha: 'shared', sharedAlphaVoxels: 20 }, { pool: 'average' }]) {
+  it('aligned: shared alignment alpha and stacked pooling also decode the signal', async () => {
+    for (const params of [{ alignAlpha: 'shared', sharedAlphaVoxels: 20 }, { pool: 'stack' }]) {
       const fit = await getDecoder('aligned').fit(data, { ...OPTIONS, params });
       assert.ok(meanColumnR(fit.predTest, testY) > 0.6, JSON.stringify(params));
     }
