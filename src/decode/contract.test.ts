@@ -9,7 +9,7 @@ import type { Matrix } from '../linalg/matrix.js';
 import { logspace } from '../ridge/options.js';
 import { UserError } from '../util/errors.js';
 import { DECODERS, getDecoder } from './registry.js';
-import { makeDecodeFixture, meanColumnR } from './test-helpers.js';
+import { makeDecodeFixture, meanColumnR } from './test-data.js';
 import type { DecodeData, DecoderOptions } from './types.js';
 
 const OPTIONS: DecoderOptions = { alphas: logspace(-2, 4, 7), cvFolds: 5, seed: 7, params: {} };

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Matrix } from '../linalg/matrix.js';
 import { getDecoder } from './registry.js';
-import { makeDecodeFixture } from './test-helpers.js';
+import { makeDecodeFixture } from './test-data.js';
 import { cols, cvPearson, type Rows, ridge, rowsOf } from './test-reference.js';
 import type { DecodeData, DecoderOptions } from './types.js';
 
