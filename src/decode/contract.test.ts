@@ -9,7 +9,7 @@ import type { Matrix } from '../linalg/matrix.js';
 import { logspace } from '../ridge/options.js';
 import { UserError } from '../util/errors.js';
 import { DECODERS, getDecoder } from './registry.js';
-import { makeDecodeFixture, meanColumnR } from './test-helpers.js';
+import { makeDecodeFixture, meanColumnR } from './test-data.js';
 import type { DecodeData, DecoderOptions } from './types.js';
 
 const OPTIONS: DecoderOptions = { alphas: logspace(-2, 4, 7), cvFolds: 5, seed: 7, params: {} };
@@ -156,8 +156,8 @@ describe('decoder needs', () => {
     );
   });
 
-  it('aligned: shared alignment alpha and averaged pooling also decode the signal', async () => {
-    for (const params of [{ alignAlpha: 'shared', sharedAlphaVoxels: 20 }, { pool: 'average' }]) {
+  it('aligned: shared alignment alpha and stacked pooling also decode the signal', async () => {
+    for (const params of [{ alignAlpha: 'shared', sharedAlphaVoxels: 20 }, { pool: 'stack' }]) {
       const fit = await getDecoder('aligned').fit(data, { ...OPTIONS, params });
       assert.ok(meanColumnR(fit.predTest, testY) > 0.6, JSON.stringify(params));
     }

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import { UserError } from '../util/errors.js';
 import { crossValidatedPredictions, leaveGroupOutPredictions, sliceDecodeData } from './cross-validate.js';
 import { getDecoder } from './registry.js';
-import { makeDecodeFixture } from './test-helpers.js';
+import { makeDecodeFixture } from './test-data.js';
 import { pick, ridge, rowsOf } from './test-reference.js';
 import type { DecodeData, Decoder, DecoderOptions } from './types.js';
 

@@ -171,7 +171,7 @@ export const kernelRbf: Decoder = {
   description:
     'kernel ridge with a Gaussian (RBF) kernel: γ and alpha per dimension by run-grouped CV (non-linear)',
   needs: {},
-  defaults: { gammaScales: [0.25, 1, 4] },
+  defaults: { gammaScales: [0.05, 0.2, 1] },
   async fit(data, options, rt) {
     checkDecodeData(data, this);
     const params = parseParams(this.name, Params, this.defaults, options.params);

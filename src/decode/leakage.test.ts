@@ -11,7 +11,7 @@ import type { Matrix } from '../linalg/matrix.js';
 import { logspace } from '../ridge/options.js';
 import { Rng } from '../util/rng.js';
 import { DECODERS } from './registry.js';
-import { makeDecodeFixture } from './test-helpers.js';
+import { makeDecodeFixture } from './test-data.js';
 import type { DecodeData, Decoder, DecoderOptions } from './types.js';
 import { wholeCortex } from './whole-cortex.js';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Matrix } from '../linalg/matrix.js';
 import { getDecoder } from './registry.js';
-import { makeDecodeFixture } from './test-helpers.js';
+import { makeDecodeFixture } from './test-data.js';
 import { cols, cvPearson, type Rows, ridge, rowsOf } from './test-reference.js';
 import type { DecodeData, DecoderOptions } from './types.js';
 
@@ -96,20 +96,30 @@ describe('ridge-based decoders vs the normal equations (fixed alpha)', () => {
     assertClose(fit.predTest, ridge(cols(X, keep), Y, cols(Xte, keep), ALPHA), 1e-4, 'encoding-selected');
   });
 
-  it('aligned: maps fitted on training rows, stacked decoding, test = own and aligned averaged', async () => {
+  it('aligned: maps fitted on training rows; decoding from own + aligned stacked or averaged; test = their average', async () => {
     const others = data.others ?? [];
+    const k = 1 + others.length;
     const alignedTrain = others.map((o) => ridge(rowsOf(o.trainX), X, rowsOf(o.trainX), ALPHA));
     const alignedTest = others.map((o) => ridge(rowsOf(o.trainX), X, rowsOf(o.testX), ALPHA));
-    const stackedX = [X, ...alignedTrain].flat();
-    const stackedY = [Y, ...alignedTrain.map(() => Y)].flat();
-    const avgTest = Xte.map((r, i) =>
-      r.map(
-        (v, j) =>
-          (v + alignedTest.reduce((s, a) => s + ((a[i] as number[])[j] as number), 0)) / (1 + others.length),
-      ),
+    const average = (own: Rows, aligned: Rows[]) =>
+      own.map((r, i) =>
+        r.map((v, j) => (v + aligned.reduce((s, a) => s + ((a[i] as number[])[j] as number), 0)) / k),
+      );
+    const avgTest = average(Xte, alignedTest);
+    const stacked = await getDecoder('aligned').fit(data, { ...OPTIONS, params: { pool: 'stack' } });
+    const stackedRef = ridge(
+      [X, ...alignedTrain].flat(),
+      Array.from({ length: k }, () => Y).flat(),
+      avgTest,
+      ALPHA,
     );
-    const fit = await getDecoder('aligned').fit(data, OPTIONS);
-    assertClose(fit.predTest, ridge(stackedX, stackedY, avgTest, ALPHA), 1e-4, 'aligned');
+    assertClose(stacked.predTest, stackedRef, 1e-4, 'aligned, stacked');
+    const averaged = await getDecoder('aligned').fit(data, { ...OPTIONS, params: { pool: 'average' } });
+    const averagedRef = ridge(average(X, alignedTrain), Y, avgTest, ALPHA);
+    assertClose(averaged.predTest, averagedRef, 1e-4, 'aligned, averaged');
+    // One shared alignment alpha: the dual-form map (no coefficient matrix) gives the same.
+    const shared = await getDecoder('aligned').fit(data, { ...OPTIONS, params: { alignAlpha: 'shared' } });
+    assertClose(shared.predTest, averagedRef, 1e-4, 'aligned, shared alpha (dual map)');
   });
 });
 
