@@ -8,6 +8,12 @@ export const EvaluateConfigSchema = z.strictObject({
   bootstrap: z.number().int().min(0).default(1000),
   /** Outer folds (grouped by training run) for cross-validated training identification. */
   trainCvFolds: z.number().int().min(2).default(5),
+  /**
+   * Decoders that also get cross-validated training identification (the whole
+   * procedure refitted per outer fold: `trainCvFolds` more fits each). The cheap linear
+   * decoder by default, to keep the demo's budget; list others to compare overfitting.
+   */
+  trainCv: z.array(z.string()).default(['whole-cortex']),
   /** Decoders that also get leave-one-genre-out generalisation (10 refits each). */
   leaveOneGenreOut: z.array(z.string()).default(['whole-cortex']),
 });

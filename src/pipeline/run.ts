@@ -166,7 +166,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
           seed: config.seed,
           params: { ...decoder.defaults, ...(config.decode.params[name] ?? {}) },
         },
-        trainCvFolds: config.evaluate.trainCvFolds,
+        trainCvFolds: config.evaluate.trainCv.includes(name) ? config.evaluate.trainCvFolds : 0,
         leaveOneGenreOut: config.evaluate.leaveOneGenreOut.includes(name),
       };
       decodeJobs.set(
