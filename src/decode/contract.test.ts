@@ -161,6 +161,11 @@ describe('decoder needs', () => {
       const fit = await getDecoder('aligned').fit(data, { ...OPTIONS, params });
       assert.ok(meanColumnR(fit.predTest, testY) > 0.6, JSON.stringify(params));
     }
+    // The voxel sample that picks a shared alpha is drawn from the seed.
+    const sampled = { ...OPTIONS, params: { alignAlpha: 'shared', sharedAlphaVoxels: 20 } };
+    const a = await getDecoder('aligned').fit(data, sampled);
+    const b = await getDecoder('aligned').fit(data, sampled);
+    assert.deepEqual(a.predTest.data, b.predTest.data);
   });
 
   it('encoding-selected keeps the voxels the embedding drives', async () => {
