@@ -16,7 +16,9 @@ export class LocalExecutor implements Executor {
       for (const job of level) {
         const t = performance.now();
         const hit = await runJob(folder, job, ctx, resolver);
-        ctx.log(`${job.stage} ${job.label}: ${hit ? 'from the run folder' : `${((performance.now() - t) / 1000).toFixed(1)} s`}`);
+        ctx.log(
+          `${job.stage} ${job.label}: ${hit ? 'from the run folder' : `${((performance.now() - t) / 1000).toFixed(1)} s`}`,
+        );
         if (hit) cached++;
         else computed++;
       }
