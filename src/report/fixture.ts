@@ -66,6 +66,9 @@ const ROIS = [
   { index: 5, name: 'S_temporal_sup' },
   { index: 6, name: 'G_front_inf-Opercular' },
   { index: 7, name: 'G_occipital_middle' },
+  { index: 8, name: 'G_parietal_sup' },
+  { index: 9, name: 'G_front_sup' },
+  { index: 10, name: 'G_temporal_middle' },
 ];
 
 /** A tone per genre (different pitch and rhythm) so spectrograms differ visibly. */
@@ -598,6 +601,7 @@ async function writeEncodingFixture(
           roi[v] = d < 10 ? 1 : d < 14 ? 3 : y < -12 ? 4 : z < -14 ? 5 : 2;
         } else if (front) roi[v] = 6;
         else if (occ) roi[v] = 7;
+        else roi[v] = z > 20 ? 8 : y > 0 ? 9 : 10;
         const heschl = Math.exp(-(Math.hypot(Math.abs(x) - 48, y + 8, z + 8) ** 2) / (2 * 12 ** 2));
         for (const [si, s] of spaces.entries()) {
           const gain =

@@ -43,7 +43,7 @@ export async function initBrain(run: RunView): Promise<void> {
     isResizeCanvas: true,
     loadingText: 'loading',
     crosshairWidth: 1,
-    crosshairColor: [0.2, 0.8, 1, 0.8],
+    crosshairColor: [0.3, 0.8, 1, 0.5],
   });
   await nv.attachToCanvas($('brain-canvas') as HTMLCanvasElement);
   nv.setSliceType(nv.sliceTypeMultiplanar);
