@@ -15,6 +15,10 @@ import { writeReport } from '../src/report/report.js';
 import { ensureWebBundle } from '../src/report/studio/bundle.js';
 import { startStudio } from '../src/report/studio/server.js';
 
+// Browser globals inside page.evaluate (this file is type-checked without the DOM library).
+declare const document: { getElementById(id: string): { offsetTop: number } | null };
+declare const window: { scrollTo(x: number, y: number): void };
+
 const OUT = join(import.meta.dirname, '..', 'docs', 'img');
 const CHROMIUM = process.env.B2M_CHROMIUM ?? '/usr/bin/chromium';
 

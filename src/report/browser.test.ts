@@ -15,6 +15,24 @@ import { ensureWebBundle } from './studio/bundle.js';
 import { type Studio, startStudio } from './studio/server.js';
 import { tempRun } from './testing.js';
 
+/** The DOM as seen inside `page.evaluate` callbacks (this file is type-checked without the DOM library). */
+interface BrowserEl {
+  duration: number;
+  preload: string;
+  hidden: boolean;
+  complete: boolean;
+  naturalWidth: number;
+  dataset: Record<string, string | undefined>;
+  load(): void;
+  addEventListener(type: string, f: () => void, o?: { once: boolean }): void;
+  getAttribute(name: string): string | null;
+  querySelectorAll(sel: string): Iterable<BrowserEl> & { length: number };
+  closest(sel: string): BrowserEl | null;
+  getBoundingClientRect(): { width: number; height: number };
+}
+declare const document: { querySelectorAll(sel: string): Iterable<BrowserEl> };
+type HTMLElement = BrowserEl;
+
 const CHROMIUM = process.env.B2M_CHROMIUM ?? '/usr/bin/chromium';
 const HAVE = existsSync(CHROMIUM);
 if (!HAVE) {
