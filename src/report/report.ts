@@ -387,7 +387,7 @@ async function sectionEncoding(
       const rel = `report/encoding/${sub}_feat-${space}_r.png`;
       await writeFileAtomic(join(run.root, rel), mont.png);
       parts.push(
-        `<figure class="slices"><figcaption>r map, <b>${esc(space)}</b> (test-set Pearson r; shown above ${fmt(thr, 2)}), axial slices at z = ${mont.z.map((z) => z.toFixed(0)).join(', ')} mm; left on the left</figcaption><img alt="r map ${esc(space)} over anatomy" src="${relUrl(rel)}" width="${mont.width}" height="${mont.height}">${rampLegend('r', thr, max, 'inferno')}</figure>`,
+        `<figure class="slices"><figcaption>r map, <b>${esc(space)}</b> (test-set Pearson r; shown above ${fmt(thr, 2)}), axial slices at z = ${mont.z.map((z) => z.toFixed(0)).join(', ')} mm; left on the left</figcaption><img alt="r map ${esc(space)} over anatomy" src="${relUrl(rel)}" width="${mont.width}" height="${mont.height}">${rampLegend('r', thr, max, 'hot')}</figure>`,
       );
     }
     if (anat && e.preferred && existsSync(encodingPath(e, e.preferred.dseg))) {

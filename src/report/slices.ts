@@ -96,7 +96,12 @@ export interface MontageOptions {
   scale?: number;
 }
 
-/** Robust intensity range of the anatomy (2nd–99.5th percentile of non-zero voxels). */
+/**
+ * Display range of the anatomy: from 0 (or the 2nd percentile when values go
+ * negative) to the 99.5th percentile of non-zero voxels, so bright fat or
+ * vessels do not wash out the brain and a large bright tissue class does not
+ * push the rest to black.
+ */
 function anatomyRange(a: NiftiImage): [number, number] {
   const xs: number[] = [];
   const step = Math.max(1, Math.floor(a.data.length / 200000));
