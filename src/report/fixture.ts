@@ -13,7 +13,6 @@ import { writeMp3 } from '../audio/encode.js';
 import { type MetricsFile, type MetricValue, summarise } from '../evaluate/metrics-schema.js';
 import { writeNifti } from '../io/nifti/index.js';
 import { writeNpy } from '../io/npy.js';
-import { resolveConfig } from '../pipeline/config.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { Rng } from '../util/rng.js';
 import { VERSION } from '../version.js';
@@ -212,12 +211,19 @@ export async function writeFixtureRun(
     version: VERSION,
     createdAt: '2026-01-01T00:00:00.000Z',
   });
-  const config = resolveConfig({
+  // Shaped like the resolved RunConfig (src/pipeline/config.ts) without importing the pipeline,
+  // which sits above this folder.
+  const config = {
     subjects,
-    decode: { decoders },
-    generate: { generators, enabled: parts.generation },
-    encode: { enabled: parts.encoding },
-  });
+    seed: opts.seed ?? 7,
+    mask: { kind: 'cortex' },
+    embedder: { name: 'dsp', windowSeconds: 10, strideSeconds: 1.5 },
+    preprocess: { delayScans: 3, detrendSeconds: 240, zscore: true },
+    decode: { decoders, alphas: 'logspace:-2:6:17', cvFolds: 5, params: {} },
+    generate: { enabled: parts.generation, generators, candidates: 3, params: {} },
+    encode: { enabled: parts.encoding, features: ['dsp', 'genre'], delays: [1, 2, 3, 4] },
+    report: { enabled: true },
+  };
   await json('config.json', config);
 
   const clips = makeClips(opts.testPerGenre ?? 6, rng.fork('clips'));

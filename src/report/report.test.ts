@@ -181,3 +181,28 @@ describe('writeReport on partial runs', () => {
     writeFileSync(m, good);
   });
 });
+
+describe('anatomy for MNI-space maps', () => {
+  it('falls back to the Colin27 template (B2M_MNI_TEMPLATE / mricron-data) when encoding.json names none', async () => {
+    const { anatomyPath } = await import('./anatomy.js');
+    const { mkdtempSync, rmSync, writeFileSync: write } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'b2m-mni-'));
+    try {
+      const tpl = join(dir, 'colin.nii.gz');
+      write(tpl, 'x');
+      const old = process.env.B2M_MNI_TEMPLATE;
+      process.env.B2M_MNI_TEMPLATE = tpl;
+      try {
+        assert.equal(anatomyPath({ dir, space: 'MNI152NLin2009cAsym' }), tpl);
+        assert.equal(anatomyPath({ dir, space: 'T1w' }), undefined);
+        assert.equal(anatomyPath({ dir, space: 'MNI152NLin2009cAsym', anatomy: 'colin.nii.gz' }), tpl);
+      } finally {
+        if (old === undefined) delete process.env.B2M_MNI_TEMPLATE;
+        else process.env.B2M_MNI_TEMPLATE = old;
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -12,6 +12,7 @@ import type { MetricBlock, MetricsFile, MetricValue } from '../evaluate/metrics-
 import { readNifti } from '../io/nifti/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { type ProgressSink, silentProgress } from '../util/progress.js';
+import { anatomyPath } from './anatomy.js';
 import {
   barChart,
   comparisonDots,
@@ -364,8 +365,8 @@ async function sectionEncoding(
   for (const [si, sub] of subs.entries()) {
     const e = run.encoding[sub] as RunData['encoding'][string];
     const parts: string[] = [];
-    const anatPath = e.anatomy ? encodingPath(e, e.anatomy) : undefined;
-    const anat = anatPath && existsSync(anatPath) ? await readNifti(anatPath, { as: 'float32' }) : undefined;
+    const anatPath = anatomyPath(e);
+    const anat = anatPath ? await readNifti(anatPath, { as: 'float32' }) : undefined;
     if (!anat)
       parts.push(
         `<p class="not-run">Anatomy not found (${esc(e.anatomy ?? 'not named in encoding.json')}): no slices.</p>`,

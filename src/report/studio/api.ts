@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
+import { anatomyPath } from '../anatomy.js';
 import { relUrl } from '../html.js';
 import type { RunData } from '../run-data.js';
 
@@ -108,7 +109,7 @@ export function runView(run: RunData): RunView {
       }
       encoding = {
         spaces: e.spaces,
-        anatomy: e.anatomy ? `/api/anatomy/${encodeURIComponent(sub)}/anatomy.nii.gz` : null,
+        anatomy: anatomyPath(e) ? `/api/anatomy/${encodeURIComponent(sub)}/anatomy.nii.gz` : null,
         maps,
         preferred: mapUrl(e.preferred?.dseg),
         preferredLabels: mapUrl(e.preferred?.labels),

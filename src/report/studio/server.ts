@@ -13,8 +13,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { UserError } from '../../util/errors.js';
+import { anatomyPath } from '../anatomy.js';
 import { AnswerInputSchema, appendAnswer, MAX_ANSWER_BYTES } from '../listening.js';
-import { encodingPath, type RunData, readRun } from '../run-data.js';
+import { type RunData, readRun } from '../run-data.js';
 import { runView } from './api.js';
 import { contentType, resolveRunFile } from './safe-path.js';
 import { SubjectVoxels } from './voxel.js';
@@ -230,8 +231,8 @@ export async function startStudio(opts: StudioOptions): Promise<Studio> {
     if (anat) {
       // The anatomy lives in the dataset, outside the run folder: only the file encoding.json names is served.
       const e = run.encoding[anat[1] as string];
-      const p = e?.anatomy ? encodingPath(e, e.anatomy) : undefined;
-      if (!p || !existsSync(p)) return error(res, 404, 'no anatomy for this subject');
+      const p = e ? anatomyPath(e) : undefined;
+      if (!p) return error(res, 404, 'no anatomy for this subject');
       const { stat } = await import('node:fs/promises');
       return sendFile(req, res, p, (await stat(p)).size, FILE_CSP);
     }
