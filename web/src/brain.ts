@@ -103,6 +103,7 @@ export async function initBrain(run: RunView): Promise<void> {
     applyThreshold();
     current = sub;
     status.textContent = `${sub}: ${choice} over the subject's T1w`;
+    if (isPref && e.preferredLabels) await prefLegend(status, e.preferredLabels);
     document.body.dataset.brainLoaded = '1';
   };
 
@@ -132,6 +133,21 @@ export async function initBrain(run: RunView): Promise<void> {
   };
   fillSelect(mapSel, mapNames(subSel.value));
   await load();
+}
+
+/** Colour swatches of the preferred-space labels (index<TAB>name table next to the map). */
+async function prefLegend(box: HTMLElement, url: string): Promise<void> {
+  const text = await (await fetch(url)).text();
+  const rows = text.split(/\r?\n/).slice(1).filter(Boolean);
+  for (const row of rows) {
+    const [k, name] = row.split('\t');
+    const i = Number(k);
+    if (!(i > 0)) continue;
+    const c = PALETTE[(i - 1) % PALETTE.length] as number[];
+    const sw = h('span', { class: 'swatch' });
+    sw.style.background = `rgb(${c.join(',')})`;
+    box.append(' ', sw, ` ${name ?? k}`);
+  }
 }
 
 /** Largest finite voxel value of a loaded volume (niivue's own range is robust, which clips sparse maps). */
