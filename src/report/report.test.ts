@@ -171,6 +171,12 @@ describe('writeReport on partial runs', () => {
     writeFileSync(m, good);
   });
 
+  it('leaves spectrograms out on request', async () => {
+    const html = readFileSync((await writeReport(part.run, { spectrograms: false })).path, 'utf8');
+    assert.doesNotMatch(html, /class="spec"/);
+    assert.match(html, /<audio /);
+  });
+
   it('works with no metrics at all (evaluation has not run)', async () => {
     const m = join(part.run, 'metrics.json');
     const good = readFileSync(m, 'utf8');

@@ -35,8 +35,10 @@ import { REPORT_CSS, REPORT_SCRIPT } from './style.js';
 
 export interface ReportOptions {
   progress?: ProgressSink;
-  /** Subject shown first in the clip and encoding sections. */
+  /** Subject shown first in the clip and encoding sections (default: config.json's report.subject). */
   subject?: string;
+  /** Draw spectrograms (default: config.json's report.spectrograms, else true). */
+  spectrograms?: boolean;
 }
 
 export interface ReportResult {
@@ -256,9 +258,13 @@ function sectionReconstruction(run: RunData): string {
 }
 
 /** Makes (or reuses, when newer than the audio) the spectrogram PNG of a run-relative MP3. */
-async function spectrogramFor(run: RunData, audioRel: string, made: { n: number }): Promise<string | null> {
+async function spectrogramFor(
+  run: RunData,
+  audioRel: string,
+  made: { n: number; enabled: boolean },
+): Promise<string | null> {
   const src = join(run.root, audioRel);
-  if (!existsSync(src)) return null;
+  if (!made.enabled || !existsSync(src)) return null;
   const rel = `report/spectrograms/${audioRel.replace(/^audio\//, '').replace(/\.mp3$/, '.png')}`;
   const out = join(run.root, rel);
   if (existsSync(out) && (await stat(out)).mtimeMs >= (await stat(src)).mtimeMs) return rel;
@@ -293,10 +299,11 @@ async function sectionClips(
   run: RunData,
   first: string | undefined,
   progress: ProgressSink,
+  spectrograms: boolean,
 ): Promise<string> {
   if (run.testClips.length === 0) return section('clips', 'Test clips', notRun('design (no clips.json)'));
   const subjects = run.subjects;
-  const made = { n: 0 };
+  const made = { n: 0, enabled: spectrograms };
   const total = run.testClips.length * (1 + 2 * subjects.length);
   progress.start('report: spectrograms', total);
   let done = 0;
@@ -501,9 +508,11 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
   const progress = opts.progress ?? silentProgress;
   const run = await readRun(runDir);
   const metrics: MetricsFile | undefined = run.metrics.ok ? run.metrics.value : undefined;
-  const cfgSubject = run.config.ok
-    ? ((run.config.value.report as { subject?: string } | undefined)?.subject ?? undefined)
-    : undefined;
+  const cfg = run.config.ok
+    ? ((run.config.value.report as { subject?: string; spectrograms?: boolean } | undefined) ?? {})
+    : {};
+  const cfgSubject = cfg.subject;
+  const spectrograms = opts.spectrograms ?? cfg.spectrograms ?? true;
   const wanted = opts.subject ?? cfgSubject;
   const first = wanted && run.subjects.includes(wanted) ? wanted : run.subjects[0];
   const body = [
@@ -514,7 +523,7 @@ export async function writeReport(runDir: string, opts: ReportOptions = {}): Pro
     sectionRanks(run),
     sectionLibrary(run),
     sectionReconstruction(run),
-    await sectionClips(run, first, progress),
+    await sectionClips(run, first, progress, spectrograms),
     await sectionEncoding(run, first, progress),
     await sectionListening(run),
     sectionConfig(run),
