@@ -20,8 +20,8 @@ export interface SpectrogramOptions {
 /** PNG bytes of the mel spectrogram of an audio file. */
 export async function spectrogramPng(audioPath: string, opts: SpectrogramOptions = {}): Promise<Buffer> {
   const nMels = opts.nMels ?? 64;
-  const maxWidth = opts.maxWidth ?? 320;
-  const rowScale = opts.rowScale ?? 2;
+  const maxWidth = opts.maxWidth ?? 240;
+  const rowScale = opts.rowScale ?? 1;
   const { samples, sampleRate } = await loadAudio(audioPath);
   const nFft = sampleRate >= 32000 ? 2048 : 1024;
   const S = melSpectrogram(samples, sampleRate, { nFft, hop: nFft / 4, nMels });

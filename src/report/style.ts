@@ -26,7 +26,7 @@ table.clips td:first-child { max-width: 280px; }
 .rank { display: inline-block; font-size: 11px; background: #eef; border-radius: 3px; padding: 0 4px; margin: 2px 2px 0 0; }
 figure { margin: 4px 0; }
 figure.player audio { width: 240px; display: block; }
-img.spec { display: block; width: 240px; height: 96px; image-rendering: pixelated; margin-top: 2px; }
+img.spec { display: block; width: 240px; height: 96px; margin-top: 2px; }
 figure.slices img { display: block; max-width: 100%; height: auto; image-rendering: pixelated; background: #000; }
 figcaption { font-size: 12px; color: #444; margin-bottom: 4px; }
 .swatches { font-size: 12px; margin: 4px 0; }
