@@ -140,9 +140,11 @@ function identFromRank(rank: number, n: number): number {
 function sectionGenres(run: RunData): string {
   const genreOf = new Map(run.testClips.map((c) => [c.id, c.genre]));
   const acc = new Map<string, { s: number; n: number }>();
+  let nWay = 60;
   for (const decs of Object.values(run.ranks)) {
     for (const [dec, ranks] of Object.entries(decs)) {
       const n = Object.keys(ranks).length;
+      nWay = n;
       for (const [clip, rank] of Object.entries(ranks)) {
         const g = genreOf.get(clip) ?? clip.split('.')[0] ?? '?';
         const key = `${g}\u0000${dec}`;
@@ -163,7 +165,7 @@ function sectionGenres(run: RunData): string {
   return section(
     'genres',
     'Identification by genre',
-    `<p>Mean identification accuracy of each genre's test clips (from the 60-way ranks, all subjects pooled; chance 0.5).</p>${heatmapChart(cells, 'identification accuracy', 0.5, 1)}`,
+    `<p>Mean identification accuracy of each genre's test clips (from the ${nWay}-way ranks, all subjects pooled; chance 0.5).</p>${heatmapChart(cells, 'identification accuracy', 0.5, 1)}`,
   );
 }
 
@@ -382,12 +384,23 @@ async function sectionEncoding(
       const f = e.maps[space]?.r;
       if (!anat || !f || !existsSync(encodingPath(e, f))) continue;
       const img = await readNifti(encodingPath(e, f), { as: 'float32' });
+      // Only voxels that passed the encoding stage's significance test, when it wrote the mask.
+      const sigFile = e.maps[space]?.significant;
+      let masked = false;
+      if (sigFile && existsSync(encodingPath(e, sigFile))) {
+        const sig = await readNifti(encodingPath(e, sigFile), { as: 'float32' });
+        if (sig.data.length === img.data.length) {
+          const d = img.data as Float32Array;
+          for (let i = 0; i < d.length; i++) if (!((sig.data[i] as number) > 0)) d[i] = 0;
+          masked = true;
+        }
+      }
       let max = 0;
       for (const v of img.data as Float32Array) if (Number.isFinite(v)) max = Math.max(max, v);
       const thr = 0.1 * Math.max(max, 1e-6);
       const mont = axialMontage(anat, img, {
         kind: 'continuous',
-        colormap: 'inferno',
+        colormap: 'hot',
         min: thr,
         max,
         threshold: thr,
@@ -395,7 +408,7 @@ async function sectionEncoding(
       const rel = `report/encoding/${sub}_feat-${space}_r.png`;
       await writeFileAtomic(join(run.root, rel), mont.png);
       parts.push(
-        `<figure class="slices"><figcaption>r map, <b>${esc(space)}</b> (test-set Pearson r; shown above ${fmt(thr, 2)}), axial slices at z = ${mont.z.map((z) => z.toFixed(0)).join(', ')} mm; left on the left</figcaption><img alt="r map ${esc(space)} over anatomy" src="${relUrl(rel)}" width="${mont.width}" height="${mont.height}">${rampLegend('r', thr, max, 'hot')}</figure>`,
+        `<figure class="slices"><figcaption>r map, <b>${esc(space)}</b> (test-set Pearson r${masked ? ', significant voxels' : ''}; shown above ${fmt(thr, 2)}), axial slices at z = ${mont.z.map((z) => z.toFixed(0)).join(', ')} mm; left on the left</figcaption><img alt="r map ${esc(space)} over anatomy" src="${relUrl(rel)}" width="${mont.width}" height="${mont.height}">${rampLegend('r', thr, max, 'hot')}</figure>`,
       );
     }
     if (anat && e.preferred && existsSync(encodingPath(e, e.preferred.dseg))) {

@@ -111,10 +111,10 @@ function anatomyRange(a: NiftiImage): [number, number] {
   }
   if (xs.length === 0) return [0, 1];
   xs.sort((p, q) => p - q);
-  return [
-    xs[Math.floor(0.02 * (xs.length - 1))] as number,
-    xs[Math.floor(0.995 * (xs.length - 1))] as number,
-  ];
+  // From 0 (or the 2nd percentile when values go negative) to the 99.5th percentile: a large
+  // bright tissue class must not push the rest to black, bright vessels must not wash it out.
+  const lo = Math.min(0, xs[Math.floor(0.02 * (xs.length - 1))] as number);
+  return [lo, xs[Math.floor(0.995 * (xs.length - 1))] as number];
 }
 
 /**
