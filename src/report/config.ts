@@ -5,5 +5,7 @@ export const ReportConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Subject whose clips are shown first. */
   subject: z.string().optional(),
+  /** Mel spectrogram pictures next to every player (made once per audio file, then reused). */
+  spectrograms: z.boolean().default(true),
 });
 export type ReportConfig = z.infer<typeof ReportConfigSchema>;
