@@ -6,9 +6,11 @@ import { registerDoctor } from './doctor.js';
 import { registerEmbed } from './embed.js';
 import { registerFeatures } from './features.js';
 import { registerNifti } from './nifti.js';
+import { registerReport } from './report.js';
 import { registerRidge } from './ridge.js';
 import { registerRun } from './run.js';
 import { registerStimuli } from './stimuli.js';
+import { registerStudio } from './studio.js';
 import { registerSynth } from './synth.js';
 import { registerWorker } from './worker.js';
 
@@ -16,6 +18,8 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerDemo,
   registerRun,
   registerWorker,
+  registerReport,
+  registerStudio,
   registerSynth,
   registerDataset,
   registerNifti,
