@@ -3,6 +3,7 @@
  * `commands/<name>.ts` and only parses options, calls the library and prints.
  */
 import { Command, CommanderError } from 'commander';
+import { installTempCleanup } from '../util/atomic.js';
 import { isUserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { COMMANDS } from './commands/index.js';
@@ -26,6 +27,8 @@ export async function main(argv: string[]): Promise<void> {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
+  // Ctrl-C or SIGTERM: remove every temporary of this run, exit 130/143.
+  installTempCleanup((line) => process.stderr.write(`b2m: ${line.trimStart()}\n`));
   const program = buildProgram().exitOverride();
   try {
     await program.parseAsync(argv);
