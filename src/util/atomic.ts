@@ -35,18 +35,24 @@ export function removeLiveTemporaries(): number {
   movedAside.clear();
   let n = 0;
   for (const p of liveTemps) {
-    try {
-      rmSync(p, { recursive: true, force: true });
-      n++;
-    } catch {
-      // A temporary we cannot remove is reported by the next run's sweep.
+    // Worker threads may still be writing into a temporary folder: remove until it
+    // stays gone (they die with the process right after).
+    for (let attempt = 0; attempt < 10 && existsSync(p); attempt++) {
+      try {
+        rmSync(p, { recursive: true, force: true, maxRetries: 2 });
+      } catch {
+        // Retried below; what is left is swept by the next run (its pid is dead).
+      }
+      if (existsSync(p)) Atomics.wait(PAUSE, 0, 0, 20);
     }
+    n++;
   }
   liveTemps.clear();
   return n;
 }
 
 let cleanupInstalled = false;
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /**
  * On SIGINT or SIGTERM, removes this process's temporaries, says so on stderr and
