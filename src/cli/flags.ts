@@ -5,6 +5,7 @@
  * flag names.
  */
 import { UserError } from '../util/errors.js';
+import { parseSize } from '../util/memory.js';
 import { unknownNameHint } from '../util/nearest.js';
 
 export interface NumberRule {
@@ -80,19 +81,16 @@ export function numberListFlag(value: string, flag: string, rule: NumberRule = {
   });
 }
 
-const BYTE_UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
-
 /** A memory or disk size: `8G`, `512M`, `1.5GiB`, `1000000` (bytes). Binary units. */
 export function bytesFlag(value: string, flag: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$/i.exec(value);
-  const v = m ? Number(m[1]) * BYTE_UNITS[m[2]!.toLowerCase()]! : Number.NaN;
-  if (!m || !(v >= 1) || !Number.isFinite(v)) {
+  const v = parseSize(value);
+  if (!(v >= 1) || !Number.isSafeInteger(v)) {
     throw new UserError(`cannot parse the size '${value}'`, {
       field: flag,
       hint: `write e.g. ${flag} 8G, 512M or a number of bytes`,
     });
   }
-  return Math.floor(v);
+  return v;
 }
 
 /** One of `choices`; the error suggests the nearest. */

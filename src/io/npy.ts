@@ -97,6 +97,104 @@ interface ParsedHeader {
   count: number;
 }
 
+interface HeaderDict {
+  descr: string;
+  fortran_order: boolean;
+  shape: number[];
+}
+
+/**
+ * Parses the header dict strictly, as numpy's own `safe_eval` would accept it: a
+ * Python dict literal with exactly the keys descr (a string), fortran_order
+ * (True/False) and shape (a tuple of non-negative integers), then spaces and a
+ * newline. Anything else is named, not guessed around.
+ */
+function parseHeaderDict(text: string, file: string): HeaderDict {
+  let i = 0;
+  const fail = (why: string): never => {
+    throw new UserError(
+      `malformed .npy header dict: ${why} (header ${JSON.stringify(text.trim().slice(0, 120))})`,
+      {
+        file,
+        field: 'header',
+        hint: 'the file may be damaged or not written by numpy; save it again with numpy.save',
+      },
+    );
+  };
+  const ws = () => {
+    while (i < text.length && /[ \t\r\n]/.test(text[i]!)) i++;
+  };
+  const expect = (c: string) => {
+    ws();
+    if (text[i] !== c)
+      fail(
+        `expected '${c}' at character ${i + 1}, found ${text[i] === undefined ? 'the end' : `'${text[i]}'`}`,
+      );
+    i++;
+  };
+  const str = (): string => {
+    ws();
+    const q = text[i];
+    if (q !== "'" && q !== '"') fail(`expected a quoted string at character ${i + 1}`);
+    const end = text.indexOf(q!, i + 1);
+    if (end < 0) fail('a string is not closed');
+    const v = text.slice(i + 1, end);
+    i = end + 1;
+    return v;
+  };
+  const value = (key: string): string | boolean | number[] => {
+    ws();
+    if (key === 'descr') return str();
+    if (key === 'fortran_order') {
+      for (const [w, v] of [
+        ['True', true],
+        ['False', false],
+      ] as const) {
+        if (text.startsWith(w, i)) {
+          i += w.length;
+          return v;
+        }
+      }
+      return fail('fortran_order must be True or False');
+    }
+    expect('(');
+    const dims: number[] = [];
+    for (;;) {
+      ws();
+      if (text[i] === ')') break;
+      const m = /^(\d+)L?/.exec(text.slice(i, i + 40));
+      if (!m) fail(`shape must be a tuple of non-negative integers, found '${text.slice(i, i + 10)}'`);
+      const d = Number(m![1]);
+      if (!Number.isSafeInteger(d)) fail(`shape entry ${m![1]} is too large`);
+      dims.push(d);
+      i += m![0].length;
+      ws();
+      if (text[i] === ',') i++;
+      else if (text[i] !== ')') fail(`expected ',' or ')' in shape at character ${i + 1}`);
+    }
+    i++;
+    return dims;
+  };
+  expect('{');
+  const seen: Record<string, unknown> = {};
+  for (;;) {
+    ws();
+    if (text[i] === '}') break;
+    const key = str();
+    if (key !== 'descr' && key !== 'fortran_order' && key !== 'shape') fail(`unknown key '${key}'`);
+    if (key in seen) fail(`key '${key}' appears twice`);
+    expect(':');
+    seen[key] = value(key);
+    ws();
+    if (text[i] === ',') i++;
+    else if (text[i] !== '}') fail(`expected ',' or '}' at character ${i + 1}`);
+  }
+  i++;
+  if (!/^[ \t\r\n\0]*$/.test(text.slice(i))) fail('text after the closing brace');
+  for (const k of ['descr', 'fortran_order', 'shape']) if (!(k in seen)) fail(`key '${k}' is missing`);
+  return seen as unknown as HeaderDict;
+}
+
 /** Parses the preamble + header dict; `bytes` must hold at least the whole header. */
 function parseHeader(bytes: Uint8Array, file: string): ParsedHeader | { needBytes: number } {
   if (bytes.length < 10) return { needBytes: 10 };
@@ -129,15 +227,8 @@ function parseHeader(bytes: Uint8Array, file: string): ParsedHeader | { needByte
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(
     bytes.subarray(start, start + headerLen),
   );
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw new UserError(`malformed .npy header: ${JSON.stringify(header.trim())}`, {
-      file,
-      hint: 'the file may be truncated or not written by numpy; save it again with numpy.save',
-    });
-  }
+  const dict = parseHeaderDict(header, file);
+  const { descr, fortran_order: fortranOrder, shape } = dict;
   const order = descr[0];
   const code = descr.slice(1);
   const kind = KINDS[code];
@@ -148,19 +239,18 @@ function parseHeader(bytes: Uint8Array, file: string): ParsedHeader | { needByte
       hint: 'convert the array first, e.g. numpy.save(path, a.astype(numpy.float32))',
     });
   }
-  const shape = shapeText
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((s) => Number(s.replace(/L$/, '')));
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-    throw new UserError(`malformed .npy shape (${shapeText})`, { file, field: 'shape' });
-  }
   const count = shape.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(count * kind.size)) {
+    throw new UserError(`.npy shape (${shape.join(', ')}) declares more data than any file can hold`, {
+      file,
+      field: 'shape',
+      hint: 'the header is damaged; save the array again with numpy.save',
+    });
+  }
   return {
     kind,
     bigEndian: order === '>' && kind.size > 1,
-    fortranOrder: fortran === 'True',
+    fortranOrder,
     shape,
     dataOffset: start + headerLen,
     count,
