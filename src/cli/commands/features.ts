@@ -133,6 +133,7 @@ ${EXAMPLES[name] ?? ''}`,
         });
       }
       const audio = await loadAudio(file, { sampleRate: sr });
+      for (const w of audio.warnings) process.stderr.write(`warning: ${file}: ${w}\n`);
       // Progress only where it helps: inputs longer than two minutes.
       if (audio.samples.length > 120 * sr) opts.progress = new ConsoleProgress();
       const res = spec.compute(audio.samples, sr, opts);
