@@ -10,11 +10,15 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../../util/errors.js';
 import { type BidsName, isNifti, parseBidsName, runKey } from './entities.js';
+import { judgeEvents } from './events-check.js';
 import { readNiftiDims } from './nifti-dims.js';
+import { parseEventsTsv } from './tsv.js';
 
 export interface BidsProblem {
   /** The file concerned (or the folder, for structural problems). */
   file: string;
+  /** 1-based line in `file`, for text files. */
+  line?: number;
   reason: string;
   /** `error`: the file cannot be used; `warning`: it can, but looks wrong; `missing`: an expected file is absent. */
   severity: 'error' | 'warning' | 'missing';
@@ -106,6 +110,16 @@ export interface DiscoverOptions {
 
 const MAX_DEPTH = 8;
 
+/** Parses one events file and judges it by its own rules (see events-check.ts). */
+function eventsProblems(path: string): BidsProblem[] {
+  try {
+    return judgeEvents(parseEventsTsv(path));
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return [{ file: path, line: e.location.line, reason: e.message, severity: 'error' }];
+  }
+}
+
 /** Discovers `root`. Throws a UserError only when `root` is not a readable folder. */
 export async function discoverBids(root: string, opts: DiscoverOptions = {}): Promise<BidsDataset> {
   let st: ReturnType<typeof statSync>;
@@ -126,6 +140,17 @@ export async function discoverBids(root: string, opts: DiscoverOptions = {}): Pr
   const subjectDirs = safeList(root)
     .filter((n) => /^sub-[A-Za-z0-9]+$/.test(n) && isDir(join(root, n)))
     .sort();
+  // A folder meant as a subject but not named by BIDS rules would be skipped without a
+  // word: list it (sub_01, Sub-01, sub-01_old, "sub-01 copy").
+  for (const n of safeList(root)) {
+    if (/^sub[-_ ]?/i.test(n) && !/^sub-[A-Za-z0-9]+$/.test(n) && isDir(join(root, n))) {
+      problems.push({
+        file: join(root, n),
+        reason: `folder '${n}' looks like a subject but does not follow BIDS naming (sub-<label>, letters and digits only); it is not used`,
+        severity: 'error',
+      });
+    }
+  }
   if (subjectDirs.length === 0) {
     problems.push({ file: root, reason: 'no sub-* folders: not a BIDS dataset root', severity: 'error' });
   }
@@ -263,6 +288,7 @@ export async function discoverBids(root: string, opts: DiscoverOptions = {}): Pr
       problems.push({ file: expected('bold.nii[.gz]'), reason: 'BOLD image missing', severity: 'missing' });
     if (!run.events)
       problems.push({ file: expected('events.tsv'), reason: 'events file missing', severity: 'missing' });
+    else problems.push(...eventsProblems(run.events));
     if (run.sidecarChain.length === 0) {
       problems.push({
         file: expected('bold.json'),
