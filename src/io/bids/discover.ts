@@ -12,17 +12,8 @@ import { UserError } from '../../util/errors.js';
 import { type BidsName, isNifti, parseBidsName, runKey } from './entities.js';
 import { judgeEvents } from './events-check.js';
 import { readNiftiDims } from './nifti-dims.js';
+import type { BidsProblem } from './problems.js';
 import { parseEventsTsv } from './tsv.js';
-
-export interface BidsProblem {
-  /** The file concerned (or the folder, for structural problems). */
-  file: string;
-  /** 1-based line in `file`, for text files. */
-  line?: number;
-  reason: string;
-  /** `error`: the file cannot be used; `warning`: it can, but looks wrong; `missing`: an expected file is absent. */
-  severity: 'error' | 'warning' | 'missing';
-}
 
 /** One fMRIPrep output set of a run, in one space. */
 export interface RunDerivatives {
@@ -107,6 +98,8 @@ export interface DiscoverOptions {
   /** Read every BOLD header for the number of scans (default true; a header read is a few hundred bytes). */
   readHeaders?: boolean;
 }
+
+export type { BidsProblem } from './problems.js';
 
 const MAX_DEPTH = 8;
 

@@ -4,7 +4,7 @@
  * (never on a subject compared with it), and never becomes a note or a new category.
  */
 import { nearestNames } from '../../util/nearest.js';
-import type { BidsProblem } from './discover.js';
+import type { BidsProblem } from './problems.js';
 import type { EventsTable } from './tsv.js';
 
 /** The ten GTZAN genres, the labels of ds003720's `genre` column. */
