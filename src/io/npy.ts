@@ -13,33 +13,12 @@ import { open } from 'node:fs/promises';
 import { type DType, Matrix } from '../linalg/matrix.js';
 import { openAtomicStream } from '../util/atomic.js';
 import { UserError } from '../util/errors.js';
-import { elementTypeOf } from './typed-arrays.js';
+import { ELEMENT_TYPES, type ElementArray, type ElementTypeName, elementTypeOf } from './typed-arrays.js';
 
-/** The element types we read, by numpy's name. */
-export type NpyDType =
-  | 'float32'
-  | 'float64'
-  | 'int8'
-  | 'uint8'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'uint32'
-  | 'int64'
-  | 'uint64'
-  | 'bool';
+/** The element types we read, by numpy's name: the shared element types plus numpy's bool. */
+export type NpyDType = ElementTypeName | 'bool';
 
-export type NpyData =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array;
+export type NpyData = ElementArray;
 
 /** An array as stored in a `.npy` file. `data` is in the file's order (see `fortranOrder`). */
 export interface NpyArray {
@@ -57,18 +36,28 @@ interface KindInfo {
   make: (buf: ArrayBuffer, offset: number, length: number) => NpyData;
 }
 
+/** numpy's type code of each element type (the kind letter and size of `descr`). */
+const NUMPY_CODE: Record<ElementTypeName, string> = {
+  float32: 'f4',
+  float64: 'f8',
+  int8: 'i1',
+  uint8: 'u1',
+  int16: 'i2',
+  uint16: 'u2',
+  int32: 'i4',
+  uint32: 'u4',
+  int64: 'i8',
+  uint64: 'u8',
+};
+
 const KINDS: Record<string, KindInfo> = {
-  f4: { dtype: 'float32', size: 4, make: (b, o, n) => new Float32Array(b, o, n) },
-  f8: { dtype: 'float64', size: 8, make: (b, o, n) => new Float64Array(b, o, n) },
-  i1: { dtype: 'int8', size: 1, make: (b, o, n) => new Int8Array(b, o, n) },
-  u1: { dtype: 'uint8', size: 1, make: (b, o, n) => new Uint8Array(b, o, n) },
+  ...Object.fromEntries(
+    Object.values(ELEMENT_TYPES).map((e) => [
+      NUMPY_CODE[e.name],
+      { dtype: e.name, size: e.bytes, make: (b: ArrayBuffer, o: number, n: number) => e.view(b, o, n) },
+    ]),
+  ),
   b1: { dtype: 'bool', size: 1, make: (b, o, n) => new Uint8Array(b, o, n) },
-  i2: { dtype: 'int16', size: 2, make: (b, o, n) => new Int16Array(b, o, n) },
-  u2: { dtype: 'uint16', size: 2, make: (b, o, n) => new Uint16Array(b, o, n) },
-  i4: { dtype: 'int32', size: 4, make: (b, o, n) => new Int32Array(b, o, n) },
-  u4: { dtype: 'uint32', size: 4, make: (b, o, n) => new Uint32Array(b, o, n) },
-  i8: { dtype: 'int64', size: 8, make: (b, o, n) => new BigInt64Array(b, o, n) },
-  u8: { dtype: 'uint64', size: 8, make: (b, o, n) => new BigUint64Array(b, o, n) },
 };
 
 const DESCR_OF: Record<NpyDType, string> = {
