@@ -432,6 +432,12 @@ export interface ReadMatrixOptions {
   dtype?: DType;
   /** What a file is called in error messages (default: its path). */
   what?: string;
+  /**
+   * A 1-D array is taken as one column only where the caller documents it (e.g. Y
+   * with one target); otherwise it is refused, so a flattened matrix is never read
+   * as n × 1 by mistake. Default false.
+   */
+  vectorAsColumn?: boolean;
 }
 
 /**
@@ -453,6 +459,13 @@ export function npyToMatrix(arr: NpyArray, file: string, opts: ReadMatrixOptions
       file,
       field: 'shape',
       hint: 'reshape it in numpy, e.g. a.reshape(a.shape[0], -1)',
+    });
+  }
+  if (arr.shape.length === 1 && !opts.vectorAsColumn) {
+    throw new UserError(`${what} must be 2-D (rows × columns), got a 1-D array of ${arr.shape[0]}`, {
+      file,
+      field: 'shape',
+      hint: 'if it is one column, save it as one: numpy.save(path, a.reshape(-1, 1))',
     });
   }
   const rows = arr.shape[0] as number;

@@ -4,7 +4,7 @@
  * src/ridge/.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { looksLikeNpy } from '../../io/formats.js';
 import { npyToNumbers, readNpy, readNpyMatrix, writeNpyMatrix } from '../../io/npy.js';
@@ -33,8 +33,8 @@ function isRidgeModelDir(dir: string): boolean {
 const MODEL_NAMES = new Set<string>(Object.values(MODEL_FILES));
 
 /** Reads a float matrix and rejects NaN/Inf naming the file. */
-async function readFiniteMatrix(path: string, what: string) {
-  const m = await readNpyMatrix(path, { what });
+async function readFiniteMatrix(path: string, what: string, vectorAsColumn = false) {
+  const m = await readNpyMatrix(path, { what, vectorAsColumn });
   try {
     m.assertFinite(what);
   } catch (e) {
@@ -79,7 +79,8 @@ async function fitCommand(flags: FitFlags): Promise<void> {
   });
   const say = (s: string) => process.stderr.write(`${s}\n`);
   const X = await readFiniteMatrix(flags.x, 'X');
-  const Y = await readFiniteMatrix(flags.y, 'Y');
+  // Documented: a 1-D Y is one target.
+  const Y = await readFiniteMatrix(flags.y, 'Y', true);
   if (X.rows !== Y.rows) {
     throw new UserError(`X (${flags.x}) has ${X.rows} rows but Y (${flags.y}) has ${Y.rows}`, {
       hint: 'X and Y need one row per sample, in the same order',
@@ -112,7 +113,8 @@ async function fitCommand(flags: FitFlags): Promise<void> {
     },
   });
   await saveRidgeModel(flags.out, model, {
-    inputs: { x: flags.x, y: flags.y, groups: flags.groups ?? null },
+    // Absolute, so the record means the same from wherever the model is read.
+    inputs: { x: resolve(flags.x), y: resolve(flags.y), groups: flags.groups ? resolve(flags.groups) : null },
   });
   const info = model.info;
   const sorted = Array.from(model.alphas).sort((a, b) => a - b);
