@@ -64,18 +64,8 @@ export const ELEMENT_TYPES: Readonly<Record<ElementTypeName, ElementType>> = {
   float64: element('float64', 8, false, Float64Array),
 };
 
-export type NumericArray =
-  | Int8Array
-  | Uint8Array
-  | Uint8ClampedArray
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
+/** Every typed array of numbers, including Uint8ClampedArray (read as uint8). */
+export type NumericArray = ElementArray | Uint8ClampedArray;
 
 /** The element type a typed array holds (Float32Array → float32, Uint8ClampedArray → uint8, …). */
 export function elementTypeOf(a: NumericArray): ElementTypeName {

@@ -170,48 +170,71 @@ function listShort(entries: string[]): string {
   return entries.slice(0, 5).join(', ') + (entries.length > 5 ? `, … (${entries.length} in all)` : '');
 }
 
+/** A refusal of the output at `path` (nothing was touched). */
+function refused(path: string, flag: string, message: string, hint: string): UserError {
+  return new UserError(message, { file: path, field: flag, hint });
+}
+
+/** The checks of where an output goes, before looking at what is there. */
+function checkPlace(path: string, inputs: GuardInputs, flag: string): string {
+  const abs = resolve(path);
+  assertApartFromInputs(abs, inputs, flag);
+  assertNotWorkingFolder(abs, flag);
+  return abs;
+}
+
+/** The claim's last steps: the folder can be written, and dead runs' temporaries are gone. */
+async function settle(abs: string, flag: string): Promise<string> {
+  await assertCreatable(abs, flag);
+  sweepStaleTemps(dirname(abs), basename(abs));
+  return abs;
+}
+
+const KEEP = 'nothing was touched';
+
 /**
  * Claims an output file. Returns its absolute path. An existing file is replaced
  * only with `force` and only when it is in the format we write.
  */
 export async function claimOutputFile(path: string, opts: FileGuardOptions): Promise<string> {
   const flag = opts.flag ?? '--out';
-  const abs = resolve(path);
-  assertApartFromInputs(abs, opts.inputs ?? {}, flag);
-  assertNotWorkingFolder(abs, flag);
+  const abs = checkPlace(path, opts.inputs ?? {}, flag);
   const st = lstatOrNull(abs);
   if (st) {
     if (st.isDirectory()) {
-      throw new UserError(`the output path is a folder; ${flag} names a file here`, {
-        file: path,
-        field: flag,
-        hint: `name a file, e.g. ${join(path, 'out')}…`,
-      });
+      throw refused(
+        path,
+        flag,
+        `the output path is a folder; ${flag} names a file here`,
+        'name a file inside it',
+      );
     }
     if (!st.isFile() && !st.isSymbolicLink()) {
-      throw new UserError('the output path exists and is not a regular file; nothing was written', {
-        file: path,
-        field: flag,
-        hint: 'choose a new file name',
-      });
+      throw refused(
+        path,
+        flag,
+        'the output path exists and is not a regular file',
+        `choose a new file name; ${KEEP}`,
+      );
     }
     if (!opts.recognise(abs)) {
-      throw new UserError(
+      throw refused(
+        path,
+        flag,
         `the output file exists and is not ${opts.kind}; it is not replaced, even with --force`,
-        { file: path, field: flag, hint: 'choose a new file name; nothing was touched' },
+        `choose a new file name; ${KEEP}`,
       );
     }
     if (!opts.force) {
-      throw new UserError(`the output file exists (${opts.kind})`, {
-        file: path,
-        field: flag,
-        hint: 'choose a new file name, or pass --force to replace it',
-      });
+      throw refused(
+        path,
+        flag,
+        `the output file exists (${opts.kind})`,
+        'choose a new file name, or pass --force to replace it',
+      );
     }
   }
-  await assertCreatable(abs, flag);
-  sweepStaleTemps(dirname(abs), basename(abs));
-  return abs;
+  return settle(abs, flag);
 }
 
 /** Reads our marker from `dir`, or null when there is none or it is not ours. */
@@ -237,57 +260,54 @@ export function outputMarkerText(kind: string): string {
  */
 export async function claimOutputDir(dir: string, opts: DirGuardOptions): Promise<string> {
   const flag = opts.flag ?? '--out';
-  const abs = resolve(dir);
-  assertApartFromInputs(abs, opts.inputs ?? {}, flag);
-  assertNotWorkingFolder(abs, flag);
+  const abs = checkPlace(dir, opts.inputs ?? {}, flag);
   const st = lstatOrNull(abs);
-  if (st) {
-    if (!st.isDirectory()) {
-      throw new UserError(
-        `the output path exists and is not a folder; it is not replaced, even with --force`,
-        { file: dir, field: flag, hint: 'choose a new folder name; nothing was touched' },
-      );
-    }
-    const entries = readdirSync(abs).filter((n) => !isOurTemp(n));
-    if (entries.length > 0) {
-      const marker = readOutputMarker(abs);
-      if (marker && marker.kind !== opts.kind) {
-        throw new UserError(`the output folder holds a b2m ${marker.kind}, not ${opts.what}`, {
-          file: dir,
-          field: flag,
-          hint: 'choose a new folder name; nothing was touched',
-        });
-      }
-      const ours = marker !== null || (opts.recognise?.(abs, entries) ?? false);
-      if (!ours) {
-        throw new UserError(
-          `the output folder holds files that b2m did not write (${listShort(entries)}); it is not replaced, even with --force`,
-          { file: dir, field: flag, hint: 'choose a new or empty folder; nothing was touched' },
-        );
-      }
-      const foreign = opts.owns ? entries.filter((n) => n !== OUTPUT_MARKER && !opts.owns!(n)) : [];
-      if (foreign.length) {
-        throw new UserError(
-          `the output folder holds ${opts.what} and also files b2m did not write (${listShort(foreign)}); it is not replaced, even with --force`,
-          {
-            file: dir,
-            field: flag,
-            hint: 'move those files out, or choose a new folder; nothing was touched',
-          },
-        );
-      }
-      if (!opts.force) {
-        throw new UserError(`the output folder already holds ${opts.what}`, {
-          file: dir,
-          field: flag,
-          hint: 'choose a new folder, or pass --force to replace it',
-        });
-      }
-    }
+  if (!st) return settle(abs, flag);
+  if (!st.isDirectory()) {
+    throw refused(
+      dir,
+      flag,
+      'the output path exists and is not a folder; it is not replaced, even with --force',
+      `choose a new folder name; ${KEEP}`,
+    );
   }
-  await assertCreatable(abs, flag);
-  sweepStaleTemps(dirname(abs), basename(abs));
-  return abs;
+  const entries = readdirSync(abs).filter((n) => !isOurTemp(n));
+  if (entries.length === 0) return settle(abs, flag);
+  const marker = readOutputMarker(abs);
+  if (marker && marker.kind !== opts.kind) {
+    throw refused(
+      dir,
+      flag,
+      `the output folder holds a b2m ${marker.kind}, not ${opts.what}`,
+      `choose a new folder name; ${KEEP}`,
+    );
+  }
+  if (!marker && !(opts.recognise?.(abs, entries) ?? false)) {
+    throw refused(
+      dir,
+      flag,
+      `the output folder holds files that b2m did not write (${listShort(entries)}); it is not replaced, even with --force`,
+      `choose a new or empty folder; ${KEEP}`,
+    );
+  }
+  const foreign = opts.owns ? entries.filter((n) => n !== OUTPUT_MARKER && !opts.owns!(n)) : [];
+  if (foreign.length) {
+    throw refused(
+      dir,
+      flag,
+      `the output folder holds ${opts.what} and also files b2m did not write (${listShort(foreign)}); it is not replaced, even with --force`,
+      `move those files out, or choose a new folder; ${KEEP}`,
+    );
+  }
+  if (!opts.force) {
+    throw refused(
+      dir,
+      flag,
+      `the output folder already holds ${opts.what}`,
+      'choose a new folder, or pass --force to replace it',
+    );
+  }
+  return settle(abs, flag);
 }
 
 function isOurTemp(name: string): boolean {

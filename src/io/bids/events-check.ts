@@ -4,22 +4,12 @@
  * (never on a subject compared with it), and never becomes a note or a new category.
  */
 import { nearestNames } from '../../util/nearest.js';
+import { GTZAN_GENRES } from './genres.js';
 import type { BidsProblem } from './problems.js';
-import type { EventsTable } from './tsv.js';
 
-/** The ten GTZAN genres, the labels of ds003720's `genre` column. */
-export const GTZAN_GENRES = [
-  'blues',
-  'classical',
-  'country',
-  'disco',
-  'hiphop',
-  'jazz',
-  'metal',
-  'pop',
-  'reggae',
-  'rock',
-] as const;
+export { GTZAN_GENRES };
+
+import type { EventsTable } from './tsv.js';
 
 export interface EventsRules {
   /** Allowed labels of the `genre` column (default the GTZAN genres); null: any. */
