@@ -285,6 +285,38 @@ export function parseNpy(bytes: Uint8Array, file = '<memory>'): NpyArray {
   return finish(h, bytes.subarray(h.dataOffset), file, false);
 }
 
+/** The shape and dtype of a `.npy` file from its header alone (for planning before reading). */
+export async function readNpyHeader(
+  path: string,
+): Promise<{ shape: number[]; dtype: NpyDType; fortranOrder: boolean }> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new UserError(`cannot open ${path}: ${(e as Error).message}`, {
+      file: path,
+      hint: 'check the path',
+      cause: e,
+    });
+  }
+  try {
+    const size = (await fh.stat()).size;
+    let head = new Uint8Array(Math.min(size, 4096));
+    await readFully(fh, head, 0);
+    let h = parseHeader(head, path);
+    if ('needBytes' in h) {
+      if (h.needBytes > size) throw new UserError('.npy file is truncated inside its header', { file: path });
+      head = new Uint8Array(h.needBytes);
+      await readFully(fh, head, 0);
+      h = parseHeader(head, path);
+      if ('needBytes' in h) throw new UserError('malformed .npy header', { file: path });
+    }
+    return { shape: h.shape, dtype: h.kind.dtype, fortranOrder: h.fortranOrder };
+  } finally {
+    await fh.close();
+  }
+}
+
 /** Reads a `.npy` file. Errors name the file and say how to fix it. */
 export async function readNpy(path: string): Promise<NpyArray> {
   let fh: Awaited<ReturnType<typeof open>>;

@@ -32,11 +32,11 @@ export function memoryBudget(): number {
   return Math.floor(totalmem() / 2);
 }
 
+/** A size for messages: GiB with two decimals, MiB with one, else KiB rounded up. */
 export function formatBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(1)} GiB`;
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(2)} GiB`;
   if (bytes >= 2 ** 20) return `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-  if (bytes >= 2 ** 10) return `${(bytes / 2 ** 10).toFixed(1)} KiB`;
-  return `${bytes} bytes`;
+  return `${Math.ceil(bytes / 1024)} KiB`;
 }
 
 /**

@@ -7,9 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { looksLikeNpy } from '../../io/formats.js';
-import { npyToNumbers, readNpy, readNpyMatrix, writeNpyMatrix } from '../../io/npy.js';
+import { npyToNumbers, readNpy, readNpyHeader, readNpyMatrix, writeNpyMatrix } from '../../io/npy.js';
 import type { CvSpec } from '../../ridge/cv.js';
-import { fitRidgeCV } from '../../ridge/fit.js';
+import { checkRidgeFits, fitRidgeCV } from '../../ridge/fit.js';
 import { loadRidgeModel, MODEL_FILES, MODEL_FORMAT, saveRidgeModel } from '../../ridge/model-io.js';
 import { DEFAULT_ALPHAS, parseAlphas } from '../../ridge/options.js';
 import type { ScoreName } from '../../ridge/scores.js';
@@ -78,6 +78,38 @@ async function fitCommand(flags: FitFlags): Promise<void> {
     owns: (name) => MODEL_NAMES.has(name),
   });
   const say = (s: string) => process.stderr.write(`${s}\n`);
+  // Shapes from the headers first: a fit that cannot fit in memory is refused before
+  // gigabytes are read.
+  const xh = await readNpyHeader(flags.x);
+  const yh = await readNpyHeader(flags.y);
+  const n = xh.shape[0] ?? 0;
+  let cv: CvSpec = { kind: 'kfold', folds };
+  if (flags.groups !== undefined) {
+    const g = npyToNumbers(await readNpy(flags.groups), flags.groups, 'groups');
+    if (g.length !== n) {
+      throw new UserError(`--groups has ${g.length} labels but X has ${n} rows`, {
+        file: flags.groups,
+        hint: 'give one group (run) label per sample',
+      });
+    }
+    cv = { kind: 'groups', groups: g };
+  }
+  const fitOpts = {
+    alphas,
+    cv,
+    score: flags.score,
+    fitIntercept: flags.intercept,
+    dtype: flags.dtype,
+    solver: flags.solver,
+    maxMemoryBytes,
+  };
+  const floatDtype = (d: string) => (d === 'float64' ? 'float64' : 'float32') as 'float32' | 'float64';
+  if (xh.shape.length === 2 && yh.shape.length <= 2 && yh.shape[0] === n && n >= 2) {
+    checkRidgeFits(
+      { n, p: xh.shape[1]!, t: yh.shape[1] ?? 1, xDtype: floatDtype(xh.dtype), yDtype: floatDtype(yh.dtype) },
+      fitOpts,
+    );
+  }
   const X = await readFiniteMatrix(flags.x, 'X');
   // Documented: a 1-D Y is one target.
   const Y = await readFiniteMatrix(flags.y, 'Y', true);
@@ -86,26 +118,9 @@ async function fitCommand(flags: FitFlags): Promise<void> {
       hint: 'X and Y need one row per sample, in the same order',
     });
   }
-  let cv: CvSpec = { kind: 'kfold', folds };
-  if (flags.groups !== undefined) {
-    const g = npyToNumbers(await readNpy(flags.groups), flags.groups, 'groups');
-    if (g.length !== X.rows) {
-      throw new UserError(`--groups has ${g.length} labels but X has ${X.rows} rows`, {
-        file: flags.groups,
-        hint: 'give one group (run) label per sample',
-      });
-    }
-    cv = { kind: 'groups', groups: g };
-  }
   const warnings: string[] = [];
   const model = await fitRidgeCV(X, Y, {
-    alphas,
-    cv,
-    score: flags.score,
-    fitIntercept: flags.intercept,
-    dtype: flags.dtype,
-    solver: flags.solver,
-    maxMemoryBytes,
+    ...fitOpts,
     progress: flags.quiet ? silentProgress : new ConsoleProgress(),
     log: (line) => {
       if (line.startsWith('warning: ')) warnings.push(line);
