@@ -30,6 +30,9 @@ it('names what drives the size, before reading (the files hold headers only)', a
     '2G',
   ]);
   assert.ok(msg);
-  assert.match(msg, /over the memory budget of 2\.00 GiB \(largest: coef 50000 × 80000: 14\.90 GiB; X 20000 × 50000/);
+  assert.match(
+    msg,
+    /over the memory budget of 2\.00 GiB \(largest: coef 50000 × 80000: 14\.90 GiB; X 20000 × 50000/,
+  );
   assert.doesNotMatch(msg, /truncated/);
 });
