@@ -19,10 +19,10 @@
  * written last and read first, so an entry without it is never trusted.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseNpy, writeNpy } from '../io/npy.js';
 import { Matrix } from '../linalg/matrix.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { sweepStaleTemps, writeFileAtomic } from '../util/atomic.js';
 import { cacheDir } from '../util/cache-dir.js';
 import { hashBytes, hashFile, hashJson } from '../util/hash.js';
 import type { PreprocessOptions } from './preprocess/options.js';
@@ -146,6 +146,8 @@ export class RunMatrixCache {
   }
 
   async put(key: string, run: CachedRun, about: Record<string, unknown> = {}): Promise<void> {
+    // Half-written entries of runs that were killed (their process is gone) go first.
+    sweepStaleTemps(dirname(this.entry(key, '.npy')));
     await writeNpy(this.entry(key, '.npy'), run.X.data, [run.X.rows, run.X.cols]);
     await writeFileAtomic(
       this.entry(key, '.json'),
