@@ -1,5 +1,5 @@
 /**
- * Fuzzing at scale: ≥ 10⁴ cases per file parser (NIfTI, .npy, .npz, events.tsv,
+ * Fuzzing at scale: ≥ 10⁴ cases per parser (NIfTI, .npy, .npz, events.tsv, run config,
  * WAV, .au), mutated real files and random headers, under a 64-MiB memory budget.
  * Every case must parse or fail with a UserError: no other exception, no hang, no
  * allocation past the budget. Prints the counts per parser; exits 1 on a break

@@ -1,5 +1,5 @@
 /**
- * Fuzzing the file parsers (shared by the property tests and bench/fuzz.bench.ts):
+ * Fuzzing the file parsers and the run-config reader (shared by the property tests and bench/fuzz.bench.ts):
  * real files mutated (bytes set, header fields overwritten with edge values,
  * truncation, insertion; gzip members mutated inside the stream) and random bytes
  * behind the right magic. The rule each case must keep: the parser returns, or
@@ -10,6 +10,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
+import { stringify } from 'yaml';
 import { encodeAu16 } from '../audio/au.js';
 import { decodeAudioBytes } from '../audio/decode.js';
 import { encodeWav } from '../audio/wav.js';
@@ -18,6 +19,7 @@ import { parseEventsText } from '../io/bids/tsv.js';
 import { readNifti, readNiftiHeader } from '../io/nifti/index.js';
 import { encodeNpy, parseNpy, readNpy } from '../io/npy.js';
 import { readNpz, writeNpz } from '../io/npz.js';
+import { loadRunConfig, resolveConfig } from '../pipeline/config.js';
 import { isUserError } from '../util/errors.js';
 import { DS003720, REPO_ROOT } from './bids.js';
 
@@ -123,6 +125,17 @@ export const FUZZ_TARGETS: FuzzTarget[] = [
     magic: new Uint8Array([0x2e, 0x73, 0x6e, 0x64]),
     seeds: async () => [encodeAu16([tone(500)], 22050), encodeAu16([tone(200), tone(200)], 8000)],
     run: async (bytes) => decodeAudioBytes(bytes, 'case.au'),
+  },
+  {
+    name: 'config',
+    magic: new TextEncoder().encode('decode:\n  '),
+    seeds: async () => {
+      const full = resolveConfig({});
+      return [stringify(full), JSON.stringify(full, null, 2), 'evaluate:\n  permutations: 1000\n'].map((t) =>
+        new TextEncoder().encode(t),
+      );
+    },
+    run: async (bytes, scratch) => loadRunConfig({ file: fileOf(scratch, 'case.yaml', bytes) }),
   },
 ];
 
