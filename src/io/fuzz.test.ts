@@ -1,5 +1,5 @@
 /**
- * Property tests of the file parsers (NIfTI, .npy, .npz, events.tsv, WAV, .au):
+ * Property tests of the file parsers (NIfTI, .npy, .npz, events.tsv, WAV, .au, run config):
  * a few hundred mutated real files and random headers each; every case parses or
  * fails with a UserError, none hangs, none allocates past the budget. The
  * benchmark `bench/fuzz.bench.ts` runs ≥ 10⁴ cases per parser.
