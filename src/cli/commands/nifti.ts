@@ -167,13 +167,27 @@ Examples:
     )
     .action(async (files: string[], flags: { json?: boolean; stats: boolean }) => {
       const out: Record<string, unknown>[] = [];
+      // Every file is read; the bad ones are listed together at the end, not one per run.
+      const bad: UserError[] = [];
       for (const file of files) {
-        const h = await readNiftiHeader(file);
-        const stats = flags.stats ? await niftiStats(file, h) : null;
-        if (flags.json) out.push(headerSummary(h, stats));
-        else process.stdout.write(`${formatInfo(h, stats)}${files.length > 1 ? '\n' : ''}`);
+        try {
+          const h = await readNiftiHeader(file);
+          const stats = flags.stats ? await niftiStats(file, h) : null;
+          if (flags.json) out.push(headerSummary(h, stats));
+          else process.stdout.write(`${formatInfo(h, stats)}${files.length > 1 ? '\n' : ''}`);
+        } catch (e) {
+          if (!(e instanceof UserError) || files.length === 1) throw e;
+          bad.push(e);
+        }
       }
-      if (flags.json) process.stdout.write(`${toJson(out.length === 1 ? out[0] : out)}\n`);
+      if (flags.json && out.length)
+        process.stdout.write(`${toJson(out.length === 1 && files.length === 1 ? out[0] : out)}\n`);
+      if (bad.length) {
+        throw new UserError(
+          `${bad.length} of ${files.length} files could not be read:\n${bad.map((e) => `  ${e.format().replace(/\n/g, '\n  ')}`).join('\n')}`,
+          { hint: 'the files above were reported in full; fix or leave out the ones listed' },
+        );
+      }
     });
 
   nifti

@@ -263,3 +263,18 @@ describe('interrupted runs leave no temporary', () => {
     assert.deepEqual(readdirSync(dir), []);
   });
 });
+
+describe('many inputs', () => {
+  it('nifti info reads every file and lists all the bad ones at once', async () => {
+    // Only bad files, so nothing is printed into the test's own output.
+    const junk = userFile('junk.nii');
+    const empty = join(root, 'empty.nii');
+    writeFileSync(empty, '');
+    const msg = await b2mRefusal(['nifti', 'info', '--no-stats', junk, empty, join(root, 'missing.nii')]);
+    assert.ok(msg);
+    assert.match(msg, /3 of 3 files could not be read/);
+    assert.match(msg, /empty\.nii \[sizeof_hdr\]: not a NIfTI file: only 0 bytes/);
+    assert.match(msg, /junk\.nii \[sizeof_hdr\]/);
+    assert.match(msg, /missing\.nii: cannot open/);
+  });
+});
