@@ -21,7 +21,5 @@ fi
 
 # node-gyp must build against the installed Node headers, never download them.
 if [ -d /usr/include/node ]; then export npm_config_nodedir=/usr; fi
-# onnxruntime-node (through @huggingface/transformers) would otherwise try to download
-# GPU binaries in its postinstall; the CPU library it ships is all we use.
-export ONNXRUNTIME_NODE_INSTALL=skip
+# onnxruntime-node's install step is told to skip its GPU download by .npmrc.
 npm ci

@@ -8,7 +8,8 @@
  * 4 linear 24-bit, 5 linear 32-bit, 6 float 32-bit, 7 float 64-bit, 27 A-law 8-bit.
  */
 import { UserError } from '../util/errors.js';
-import type { AudioData } from './types.js';
+import { assertAllocation } from '../util/memory.js';
+import { type AudioData, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from './types.js';
 
 const MAGIC = 0x2e736e64; // ".snd"
 
@@ -52,7 +53,7 @@ export function alawToLinear(a: number): number {
 }
 
 /** Parses a whole `.au` file. `file` only labels errors. */
-export function decodeAu(bytes: Uint8Array, file?: string): AudioData {
+export function decodeAu(bytes: Uint8Array, file?: string): AudioData & { warning?: string } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < 24 || view.getUint32(0) !== MAGIC) {
     throw new UserError('not a Sun/NeXT .au file (no ".snd" magic in the first 4 bytes)', {
@@ -89,8 +90,11 @@ export function decodeAu(bytes: Uint8Array, file?: string): AudioData {
       hint: 'the header is corrupt; re-copy the file',
     });
   }
-  if (sampleRate < 1) {
-    throw new UserError('.au file declares a sample rate of 0', { file, field: 'sample rate' });
+  if (sampleRate < MIN_SAMPLE_RATE || sampleRate > MAX_SAMPLE_RATE) {
+    throw new UserError(
+      `.au header declares a sample rate of ${sampleRate} Hz (supported ${MIN_SAMPLE_RATE}–${MAX_SAMPLE_RATE} Hz)`,
+      { file, field: 'sample rate', hint: 'the header is corrupt; re-copy the file' },
+    );
   }
   const available = bytes.length - headerSize;
   // 0xffffffff means "unknown size"; a declared size past the end means a truncated
@@ -104,6 +108,12 @@ export function decodeAu(bytes: Uint8Array, file?: string): AudioData {
       hint: 'the file is empty or truncated; re-copy it from the original dataset',
     });
   }
+  assertAllocation(n * nch * 4, {
+    what: 'decoding the .au file',
+    driver: `${n} frames × ${nch} channels as float32`,
+    file,
+    field: 'channels',
+  });
   const channels = Array.from({ length: nch }, () => new Float32Array(n));
   const base = headerSize;
   for (let i = 0; i < n; i++) {
@@ -138,7 +148,11 @@ export function decodeAu(bytes: Uint8Array, file?: string): AudioData {
       (channels[c] as Float32Array)[i] = v;
     }
   }
-  return { sampleRate, channels };
+  const out: AudioData & { warning?: string } = { sampleRate, channels };
+  if (declared !== 0xffffffff && declared > available) {
+    out.warning = `the file is truncated: its header declares ${declared} data bytes but ${available} are there (${((declared - available) / frame / sampleRate).toFixed(2)} s missing); the rest is used`;
+  }
+  return out;
 }
 
 /** Encodes 16-bit big-endian PCM `.au` (for tests and for GTZAN-like fixtures). */

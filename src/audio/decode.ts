@@ -5,15 +5,22 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { UserError } from '../util/errors.js';
+import { assertAllocation } from '../util/memory.js';
 import { decodeAu, isAu } from './au.js';
 import { resample } from './resample.js';
 import { type AudioData, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE } from './types.js';
+import { inspectWav, isWav } from './wav.js';
+
+/** Decoded audio plus what was odd about the file but did not stop decoding (a truncated copy). */
+export interface DecodedAudio extends AudioData {
+  warnings: string[];
+}
 
 /** Files larger than this are refused before reading (a 2-hour 48 kHz stereo wav is ~1.4 GB). */
 export const MAX_AUDIO_FILE_BYTES = 2 ** 31 - 1;
 
 /** Decodes a whole file. Throws `UserError` naming the file for every bad input. */
-export async function decodeAudioFile(path: string): Promise<AudioData> {
+export async function decodeAudioFile(path: string): Promise<DecodedAudio> {
   let size: number;
   try {
     const st = await stat(path);
@@ -40,14 +47,27 @@ export async function decodeAudioFile(path: string): Promise<AudioData> {
 }
 
 /** Decodes in-memory file bytes; `file` only labels errors. */
-export async function decodeAudioBytes(bytes: Uint8Array, file?: string): Promise<AudioData> {
+export async function decodeAudioBytes(bytes: Uint8Array, file?: string): Promise<DecodedAudio> {
   if (bytes.length === 0) {
     throw new UserError('audio file is empty (0 bytes)', { file, hint: 're-copy or re-export the file' });
   }
+  const warnings: string[] = [];
   let audio: AudioData;
   if (isAu(bytes)) {
-    audio = decodeAu(bytes, file);
+    const au = decodeAu(bytes, file);
+    if (au.warning) warnings.push(au.warning);
+    audio = { sampleRate: au.sampleRate, channels: au.channels };
   } else {
+    if (isWav(bytes)) {
+      // Our own header walk first: faults are named by field, sizes checked before decoding.
+      const info = inspectWav(bytes, file, { min: MIN_SAMPLE_RATE, max: MAX_SAMPLE_RATE });
+      assertAllocation(info.frames * info.channels * 4 * 2, {
+        what: 'decoding the WAV file',
+        driver: `${info.frames} frames × ${info.channels} channels as float32, decoded then copied`,
+        file,
+      });
+      if (info.warning) warnings.push(info.warning);
+    }
     const { default: decode } = await import('audio-decode');
     let res: { channelData: Float32Array[]; sampleRate: number };
     try {
@@ -64,7 +84,7 @@ export async function decodeAudioBytes(bytes: Uint8Array, file?: string): Promis
     }
     audio = { sampleRate: res.sampleRate, channels: res.channelData.map((c) => Float32Array.from(c)) };
   }
-  return validateAudio(audio, file);
+  return { ...validateAudio(audio, file), warnings };
 }
 
 /** Checks rate, channel count, equal lengths and finite samples (documented rules, clear errors). */
@@ -116,6 +136,8 @@ export interface LoadedAudio {
   /** The file's own rate and channel count. */
   sourceRate: number;
   sourceChannels: number;
+  /** What was odd about the file but did not stop decoding (e.g. a truncated copy). */
+  warnings: string[];
 }
 
 /**
@@ -127,5 +149,11 @@ export async function loadAudio(path: string, opts: { sampleRate?: number } = {}
   const mono = toMono(audio);
   const rate = opts.sampleRate ?? audio.sampleRate;
   const samples = rate === audio.sampleRate ? mono : resample(mono, audio.sampleRate, rate);
-  return { samples, sampleRate: rate, sourceRate: audio.sampleRate, sourceChannels: audio.channels.length };
+  return {
+    samples,
+    sampleRate: rate,
+    sourceRate: audio.sampleRate,
+    sourceChannels: audio.channels.length,
+    warnings: audio.warnings,
+  };
 }

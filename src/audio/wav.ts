@@ -127,3 +127,132 @@ export async function writeWav(
   await writeFileAtomic(path, res.bytes);
   return res;
 }
+
+/** What a WAV file's header declares, checked field by field (`inspectWav`). */
+export interface WavHeaderInfo {
+  /** fmt audio format: 1 PCM, 3 IEEE float, 6 A-law, 7 µ-law, 0xFFFE extensible. */
+  format: number;
+  channels: number;
+  sampleRate: number;
+  bitsPerSample: number;
+  /** Byte offset of the sample data. */
+  dataOffset: number;
+  /** Bytes the data chunk declares. */
+  declaredDataBytes: number;
+  /** Bytes of sample data the file really holds (whole frames). */
+  dataBytes: number;
+  /** Frames (samples per channel) the file really holds. */
+  frames: number;
+  /** A problem that does not stop decoding (a truncated copy), in words. */
+  warning?: string;
+}
+
+const WAV_FORMATS: Record<number, string> = {
+  1: 'PCM',
+  3: 'IEEE float',
+  6: 'A-law',
+  7: 'µ-law',
+  65534: 'extensible',
+};
+
+/** True for a RIFF/WAVE file. */
+export function isWav(bytes: Uint8Array): boolean {
+  return (
+    bytes.length >= 12 &&
+    String.fromCharCode(bytes[0]!, bytes[1]!, bytes[2]!, bytes[3]!) === 'RIFF' &&
+    String.fromCharCode(bytes[8]!, bytes[9]!, bytes[10]!, bytes[11]!) === 'WAVE'
+  );
+}
+
+/**
+ * Walks a WAV file's chunks and checks every field the decoder relies on, so a
+ * damaged header is named by its field (channels, sample rate, bits per sample,
+ * block align, a chunk size) instead of surfacing later as "sample rate 0 Hz". A
+ * data chunk cut short is not an error (interrupted copies play fine) but gives a
+ * `warning` that says how much is missing.
+ */
+export function inspectWav(
+  bytes: Uint8Array,
+  file?: string,
+  rates = { min: 1, max: 0xffffffff },
+): WavHeaderInfo {
+  const bad = (
+    message: string,
+    field: string,
+    hint = 'the header is damaged; re-export or re-copy the file',
+  ) => new UserError(message, { file, field, hint });
+  if (!isWav(bytes)) throw bad('not a RIFF/WAVE file', 'RIFF', 'pass a .wav file');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let fmt: Omit<WavHeaderInfo, 'dataOffset' | 'declaredDataBytes' | 'dataBytes' | 'frames'> | null = null;
+  let p = 12;
+  while (p + 8 <= bytes.length) {
+    const id = String.fromCharCode(bytes[p]!, bytes[p + 1]!, bytes[p + 2]!, bytes[p + 3]!);
+    const size = view.getUint32(p + 4, true);
+    const body = p + 8;
+    if (id === 'fmt ') {
+      if (size < 16 || body + 16 > bytes.length) {
+        throw bad(`the fmt chunk is ${size} bytes, shorter than the 16 a WAV header needs`, 'fmt chunk size');
+      }
+      let format = view.getUint16(body, true);
+      const channels = view.getUint16(body + 2, true);
+      const sampleRate = view.getUint32(body + 4, true);
+      const blockAlign = view.getUint16(body + 12, true);
+      const bitsPerSample = view.getUint16(body + 14, true);
+      if (format === 0xfffe && size >= 40 && body + 26 <= bytes.length)
+        format = view.getUint16(body + 24, true);
+      if (!WAV_FORMATS[format]) {
+        throw bad(
+          `audio format ${format} is not supported (PCM, IEEE float, A-law, µ-law)`,
+          'audio format',
+          'convert the file to 16-bit PCM',
+        );
+      }
+      if (channels < 1 || channels > 64) throw bad(`the header declares ${channels} channels`, 'channels');
+      if (sampleRate < rates.min || sampleRate > rates.max) {
+        throw bad(
+          `the header declares a sample rate of ${sampleRate} Hz (supported ${rates.min}–${rates.max} Hz)`,
+          'sample rate',
+        );
+      }
+      const okBits = format === 3 ? [32, 64] : format === 6 || format === 7 ? [8] : [8, 16, 24, 32];
+      if (!okBits.includes(bitsPerSample)) {
+        throw bad(
+          `the header declares ${bitsPerSample} bits per sample (for ${WAV_FORMATS[format]}: ${okBits.join(', ')})`,
+          'bits per sample',
+        );
+      }
+      if (blockAlign !== (channels * bitsPerSample) / 8) {
+        throw bad(
+          `block align is ${blockAlign}, but ${channels} channel(s) × ${bitsPerSample} bits need ${(channels * bitsPerSample) / 8}`,
+          'block align',
+        );
+      }
+      fmt = { format, channels, sampleRate, bitsPerSample };
+    } else if (id === 'data') {
+      if (!fmt) throw bad('the data chunk comes before the fmt chunk', 'fmt chunk');
+      const frame = (fmt.channels * fmt.bitsPerSample) / 8;
+      const available = bytes.length - body;
+      const dataBytes = Math.min(size, available);
+      const frames = Math.floor(dataBytes / frame);
+      if (frames === 0)
+        throw bad('the data chunk holds no samples', 'data chunk size', 'the file is empty or truncated');
+      const info: WavHeaderInfo = { ...fmt, dataOffset: body, declaredDataBytes: size, dataBytes, frames };
+      if (size > available) {
+        const missing = (size - available) / frame / fmt.sampleRate;
+        info.warning = `the file is truncated: its data chunk declares ${size} bytes but ${available} are there (${missing.toFixed(2)} s missing); the rest is used`;
+      }
+      return info;
+    } else if (body + size > bytes.length) {
+      throw bad(
+        `chunk '${id.replace(/[^\x20-\x7e]/g, '?')}' at byte ${p} declares ${size} bytes, past the end of the file`,
+        `${id.trim() || '?'} chunk size`,
+      );
+    }
+    p = body + size + (size % 2);
+  }
+  throw bad(
+    fmt ? 'the file has no data chunk' : 'the file has no fmt chunk',
+    fmt ? 'data chunk' : 'fmt chunk',
+    'the file is truncated or damaged; re-copy it',
+  );
+}

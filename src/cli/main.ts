@@ -3,6 +3,7 @@
  * `commands/<name>.ts` and only parses options, calls the library and prints.
  */
 import { Command, CommanderError } from 'commander';
+import { installTempCleanup } from '../util/atomic.js';
 import { isUserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { COMMANDS } from './commands/index.js';
@@ -19,13 +20,20 @@ export function buildProgram(): Command {
   return program;
 }
 
+let pipeHandled = false;
+
 /** Runs the CLI; exit code 1 for user errors (message only), 2 for bugs (with stack). */
 export async function main(argv: string[]): Promise<void> {
-  // `b2m … | head` closes the pipe early; that is not an error.
-  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE') process.exit(0);
-    throw e;
-  });
+  if (!pipeHandled) {
+    pipeHandled = true;
+    // `b2m … | head` closes the pipe early; that is not an error.
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(0);
+      throw e;
+    });
+  }
+  // Ctrl-C or SIGTERM: remove every temporary of this run, exit 130/143.
+  installTempCleanup((line) => process.stderr.write(`b2m: ${line.trimStart()}\n`));
   const program = buildProgram().exitOverride();
   try {
     await program.parseAsync(argv);

@@ -5,21 +5,10 @@
  */
 import type { Matrix } from '../linalg/matrix.js';
 
-/**
- * Where the windows of one clip sit. Windows start at 0, step by `stride` and
- * the last one must end inside the clip, so a clip of `d` seconds gives
- * `floor((d − window) / stride) + 1` windows (see `windowStarts`).
- * Paper values: 10 s at 1.5 s → 4 per 15-s clip, 1.5 s → 10, 15 s → 1.
- */
-export interface WindowSpec {
-  /** Window length in seconds. */
-  window: number;
-  /** Step between window starts in seconds. */
-  stride: number;
-}
+import type { WindowSpec } from '../util/windows.js';
 
-/** MuLan's (and our default) layout: 10-s windows stepped by one TR (1.5 s). */
-export const DEFAULT_WINDOWS: WindowSpec = Object.freeze({ window: 10, stride: 1.5 });
+// The window layout is shared with preprocessing, so it lives below both (src/util/windows.ts).
+export { DEFAULT_WINDOWS, type WindowSpec } from '../util/windows.js';
 
 export interface Embedder {
   /** Registry name ("dsp", "clap", "basic-pitch"). */

@@ -8,37 +8,13 @@
  * - a clip shorter than `MIN_CLIP_SECONDS` is an error (nothing to analyse).
  */
 import { UserError } from '../util/errors.js';
-import type { WindowSpec } from './types.js';
+import { validateWindows, type WindowSpec, windowCount } from '../util/windows.js';
+
+// The spec, its validation and the counting rule live in src/util/windows.ts (shared with preprocessing).
+export { validateWindows, windowCount };
 
 /** Shorter clips are refused: below this, no window holds a single STFT frame of music. */
 export const MIN_CLIP_SECONDS = 0.25;
-
-/** A tolerance for float window arithmetic (1.5 s strides are not exact in binary). */
-const EPS = 1e-9;
-
-export function validateWindows(spec: WindowSpec, field = 'window'): WindowSpec {
-  const { window, stride } = spec;
-  if (!Number.isFinite(window) || window <= 0) {
-    throw new UserError(`window length must be a positive number of seconds, got ${window}`, {
-      field,
-      hint: 'e.g. --window 10 (MuLan/CLAP), 5 (w2v-BERT) or 1.5 (SoundStream)',
-    });
-  }
-  if (!Number.isFinite(stride) || stride <= 0) {
-    throw new UserError(`window stride must be a positive number of seconds, got ${stride}`, {
-      field: 'stride',
-      hint: 'the paper steps windows by one TR: --stride 1.5',
-    });
-  }
-  return spec;
-}
-
-/** Number of windows in a clip of `durationSeconds` (≥ 1; see the module rule). */
-export function windowCount(durationSeconds: number, spec: WindowSpec): number {
-  validateWindows(spec);
-  if (durationSeconds <= spec.window + EPS) return 1;
-  return Math.floor((durationSeconds - spec.window) / spec.stride + EPS) + 1;
-}
 
 /** A window in samples: [start, start + length) inside the clip. */
 export interface SampleWindow {

@@ -19,11 +19,11 @@
  * written last and read first, so an entry without it is never trusted.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseNpy, writeNpy } from '../io/npy.js';
 import { Matrix } from '../linalg/matrix.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { sweepStaleTemps, writeFileAtomic } from '../util/atomic.js';
+import { cacheDir } from '../util/cache-dir.js';
 import { hashBytes, hashFile, hashJson } from '../util/hash.js';
 import type { PreprocessOptions } from './preprocess/options.js';
 import type { ZscoreReport } from './preprocess/zscore.js';
@@ -31,11 +31,9 @@ import type { ZscoreReport } from './preprocess/zscore.js';
 /** Bumped whenever the entry format or the preprocessing code changes its output. */
 export const FMRI_CACHE_FORMAT = 1;
 
-/** The default folder: $B2M_CACHE_DIR/fmri, else $XDG_CACHE_HOME/brain2music/fmri, else ~/.cache/brain2music/fmri. */
+/** The default folder, by the one cache-folder rule (src/util/cache-dir.ts): `<cache>/fmri`. */
 export function defaultFmriCacheDir(): string {
-  if (process.env.B2M_CACHE_DIR) return join(process.env.B2M_CACHE_DIR, 'fmri');
-  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'brain2music', 'fmri');
+  return cacheDir('fmri');
 }
 
 /** What identifies the voxels of a mask (the columns of every matrix). */
@@ -148,6 +146,8 @@ export class RunMatrixCache {
   }
 
   async put(key: string, run: CachedRun, about: Record<string, unknown> = {}): Promise<void> {
+    // Half-written entries of runs that were killed (their process is gone) go first.
+    sweepStaleTemps(dirname(this.entry(key, '.npy')));
     await writeNpy(this.entry(key, '.npy'), run.X.data, [run.X.rows, run.X.cols]);
     await writeFileAtomic(
       this.entry(key, '.json'),

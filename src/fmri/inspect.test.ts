@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DS003720, eventsTsv, makeTree, nifti1Header } from '../io/bids/test-helpers.js';
+import { DS003720, eventsTsv, makeTree, nifti1Header } from '../testing/bids.js';
 import { formatReport, inspectDataset } from './inspect.js';
 
 describe('inspectDataset', () => {

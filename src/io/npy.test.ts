@@ -64,8 +64,12 @@ describe('readNpy on files written by numpy', () => {
     assert.deepEqual(e.shape, [0, 3]);
   });
 
-  it('1-D float becomes a column in readNpyMatrix', async () => {
-    const m = await readNpyMatrix(join(FIX, 'f4_1d.npy'));
+  it('1-D float becomes a column in readNpyMatrix only when asked; refused otherwise', async () => {
+    await assert.rejects(
+      readNpyMatrix(join(FIX, 'f4_1d.npy'), { what: 'X' }),
+      (e: unknown) => e instanceof UserError && /X must be 2-D .* 1-D array of 3/.test(e.message),
+    );
+    const m = await readNpyMatrix(join(FIX, 'f4_1d.npy'), { vectorAsColumn: true });
     assert.deepEqual(m.shape, [3, 1]);
     assert.deepEqual(Array.from(m.data), [0.5, 1.5, -2.5]);
   });

@@ -13,33 +13,12 @@ import { open } from 'node:fs/promises';
 import { type DType, Matrix } from '../linalg/matrix.js';
 import { openAtomicStream } from '../util/atomic.js';
 import { UserError } from '../util/errors.js';
-import { elementTypeOf } from './typed-arrays.js';
+import { ELEMENT_TYPES, type ElementArray, type ElementTypeName, elementTypeOf } from './typed-arrays.js';
 
-/** The element types we read, by numpy's name. */
-export type NpyDType =
-  | 'float32'
-  | 'float64'
-  | 'int8'
-  | 'uint8'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'uint32'
-  | 'int64'
-  | 'uint64'
-  | 'bool';
+/** The element types we read, by numpy's name: the shared element types plus numpy's bool. */
+export type NpyDType = ElementTypeName | 'bool';
 
-export type NpyData =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array;
+export type NpyData = ElementArray;
 
 /** An array as stored in a `.npy` file. `data` is in the file's order (see `fortranOrder`). */
 export interface NpyArray {
@@ -57,18 +36,28 @@ interface KindInfo {
   make: (buf: ArrayBuffer, offset: number, length: number) => NpyData;
 }
 
+/** numpy's type code of each element type (the kind letter and size of `descr`). */
+const NUMPY_CODE: Record<ElementTypeName, string> = {
+  float32: 'f4',
+  float64: 'f8',
+  int8: 'i1',
+  uint8: 'u1',
+  int16: 'i2',
+  uint16: 'u2',
+  int32: 'i4',
+  uint32: 'u4',
+  int64: 'i8',
+  uint64: 'u8',
+};
+
 const KINDS: Record<string, KindInfo> = {
-  f4: { dtype: 'float32', size: 4, make: (b, o, n) => new Float32Array(b, o, n) },
-  f8: { dtype: 'float64', size: 8, make: (b, o, n) => new Float64Array(b, o, n) },
-  i1: { dtype: 'int8', size: 1, make: (b, o, n) => new Int8Array(b, o, n) },
-  u1: { dtype: 'uint8', size: 1, make: (b, o, n) => new Uint8Array(b, o, n) },
+  ...Object.fromEntries(
+    Object.values(ELEMENT_TYPES).map((e) => [
+      NUMPY_CODE[e.name],
+      { dtype: e.name, size: e.bytes, make: (b: ArrayBuffer, o: number, n: number) => e.view(b, o, n) },
+    ]),
+  ),
   b1: { dtype: 'bool', size: 1, make: (b, o, n) => new Uint8Array(b, o, n) },
-  i2: { dtype: 'int16', size: 2, make: (b, o, n) => new Int16Array(b, o, n) },
-  u2: { dtype: 'uint16', size: 2, make: (b, o, n) => new Uint16Array(b, o, n) },
-  i4: { dtype: 'int32', size: 4, make: (b, o, n) => new Int32Array(b, o, n) },
-  u4: { dtype: 'uint32', size: 4, make: (b, o, n) => new Uint32Array(b, o, n) },
-  i8: { dtype: 'int64', size: 8, make: (b, o, n) => new BigInt64Array(b, o, n) },
-  u8: { dtype: 'uint64', size: 8, make: (b, o, n) => new BigUint64Array(b, o, n) },
 };
 
 const DESCR_OF: Record<NpyDType, string> = {
@@ -95,6 +84,104 @@ interface ParsedHeader {
   /** Byte offset of the data from the start of the file. */
   dataOffset: number;
   count: number;
+}
+
+interface HeaderDict {
+  descr: string;
+  fortran_order: boolean;
+  shape: number[];
+}
+
+/**
+ * Parses the header dict strictly, as numpy's own `safe_eval` would accept it: a
+ * Python dict literal with exactly the keys descr (a string), fortran_order
+ * (True/False) and shape (a tuple of non-negative integers), then spaces and a
+ * newline. Anything else is named, not guessed around.
+ */
+function parseHeaderDict(text: string, file: string): HeaderDict {
+  let i = 0;
+  const fail = (why: string): never => {
+    throw new UserError(
+      `malformed .npy header dict: ${why} (header ${JSON.stringify(text.trim().slice(0, 120))})`,
+      {
+        file,
+        field: 'header',
+        hint: 'the file may be damaged or not written by numpy; save it again with numpy.save',
+      },
+    );
+  };
+  const ws = () => {
+    while (i < text.length && /[ \t\r\n]/.test(text[i]!)) i++;
+  };
+  const expect = (c: string) => {
+    ws();
+    if (text[i] !== c)
+      fail(
+        `expected '${c}' at character ${i + 1}, found ${text[i] === undefined ? 'the end' : `'${text[i]}'`}`,
+      );
+    i++;
+  };
+  const str = (): string => {
+    ws();
+    const q = text[i];
+    if (q !== "'" && q !== '"') fail(`expected a quoted string at character ${i + 1}`);
+    const end = text.indexOf(q!, i + 1);
+    if (end < 0) fail('a string is not closed');
+    const v = text.slice(i + 1, end);
+    i = end + 1;
+    return v;
+  };
+  const value = (key: string): string | boolean | number[] => {
+    ws();
+    if (key === 'descr') return str();
+    if (key === 'fortran_order') {
+      for (const [w, v] of [
+        ['True', true],
+        ['False', false],
+      ] as const) {
+        if (text.startsWith(w, i)) {
+          i += w.length;
+          return v;
+        }
+      }
+      return fail('fortran_order must be True or False');
+    }
+    expect('(');
+    const dims: number[] = [];
+    for (;;) {
+      ws();
+      if (text[i] === ')') break;
+      const m = /^(\d+)L?/.exec(text.slice(i, i + 40));
+      if (!m) fail(`shape must be a tuple of non-negative integers, found '${text.slice(i, i + 10)}'`);
+      const d = Number(m![1]);
+      if (!Number.isSafeInteger(d)) fail(`shape entry ${m![1]} is too large`);
+      dims.push(d);
+      i += m![0].length;
+      ws();
+      if (text[i] === ',') i++;
+      else if (text[i] !== ')') fail(`expected ',' or ')' in shape at character ${i + 1}`);
+    }
+    i++;
+    return dims;
+  };
+  expect('{');
+  const seen: Record<string, unknown> = {};
+  for (;;) {
+    ws();
+    if (text[i] === '}') break;
+    const key = str();
+    if (key !== 'descr' && key !== 'fortran_order' && key !== 'shape') fail(`unknown key '${key}'`);
+    if (key in seen) fail(`key '${key}' appears twice`);
+    expect(':');
+    seen[key] = value(key);
+    ws();
+    if (text[i] === ',') i++;
+    else if (text[i] !== '}') fail(`expected ',' or '}' at character ${i + 1}`);
+  }
+  i++;
+  if (!/^[ \t\r\n\0]*$/.test(text.slice(i))) fail('text after the closing brace');
+  for (const k of ['descr', 'fortran_order', 'shape']) if (!(k in seen)) fail(`key '${k}' is missing`);
+  return seen as unknown as HeaderDict;
 }
 
 /** Parses the preamble + header dict; `bytes` must hold at least the whole header. */
@@ -129,15 +216,8 @@ function parseHeader(bytes: Uint8Array, file: string): ParsedHeader | { needByte
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(
     bytes.subarray(start, start + headerLen),
   );
-  const descr = /'descr'\s*:\s*'([^']*)'/.exec(header)?.[1];
-  const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(header)?.[1];
-  const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    throw new UserError(`malformed .npy header: ${JSON.stringify(header.trim())}`, {
-      file,
-      hint: 'the file may be truncated or not written by numpy; save it again with numpy.save',
-    });
-  }
+  const dict = parseHeaderDict(header, file);
+  const { descr, fortran_order: fortranOrder, shape } = dict;
   const order = descr[0];
   const code = descr.slice(1);
   const kind = KINDS[code];
@@ -148,19 +228,18 @@ function parseHeader(bytes: Uint8Array, file: string): ParsedHeader | { needByte
       hint: 'convert the array first, e.g. numpy.save(path, a.astype(numpy.float32))',
     });
   }
-  const shape = shapeText
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0)
-    .map((s) => Number(s.replace(/L$/, '')));
-  if (shape.some((d) => !Number.isSafeInteger(d) || d < 0)) {
-    throw new UserError(`malformed .npy shape (${shapeText})`, { file, field: 'shape' });
-  }
   const count = shape.reduce((a, b) => a * b, 1);
+  if (!Number.isSafeInteger(count * kind.size)) {
+    throw new UserError(`.npy shape (${shape.join(', ')}) declares more data than any file can hold`, {
+      file,
+      field: 'shape',
+      hint: 'the header is damaged; save the array again with numpy.save',
+    });
+  }
   return {
     kind,
     bigEndian: order === '>' && kind.size > 1,
-    fortranOrder: fortran === 'True',
+    fortranOrder,
     shape,
     dataOffset: start + headerLen,
     count,
@@ -204,6 +283,38 @@ export function parseNpy(bytes: Uint8Array, file = '<memory>'): NpyArray {
     throw new UserError('.npy data is truncated inside its header', { file });
   }
   return finish(h, bytes.subarray(h.dataOffset), file, false);
+}
+
+/** The shape and dtype of a `.npy` file from its header alone (for planning before reading). */
+export async function readNpyHeader(
+  path: string,
+): Promise<{ shape: number[]; dtype: NpyDType; fortranOrder: boolean }> {
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    throw new UserError(`cannot open ${path}: ${(e as Error).message}`, {
+      file: path,
+      hint: 'check the path',
+      cause: e,
+    });
+  }
+  try {
+    const size = (await fh.stat()).size;
+    let head = new Uint8Array(Math.min(size, 4096));
+    await readFully(fh, head, 0);
+    let h = parseHeader(head, path);
+    if ('needBytes' in h) {
+      if (h.needBytes > size) throw new UserError('.npy file is truncated inside its header', { file: path });
+      head = new Uint8Array(h.needBytes);
+      await readFully(fh, head, 0);
+      h = parseHeader(head, path);
+      if ('needBytes' in h) throw new UserError('malformed .npy header', { file: path });
+    }
+    return { shape: h.shape, dtype: h.kind.dtype, fortranOrder: h.fortranOrder };
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Reads a `.npy` file. Errors name the file and say how to fix it. */
@@ -353,6 +464,12 @@ export interface ReadMatrixOptions {
   dtype?: DType;
   /** What a file is called in error messages (default: its path). */
   what?: string;
+  /**
+   * A 1-D array is taken as one column only where the caller documents it (e.g. Y
+   * with one target); otherwise it is refused, so a flattened matrix is never read
+   * as n × 1 by mistake. Default false.
+   */
+  vectorAsColumn?: boolean;
 }
 
 /**
@@ -374,6 +491,13 @@ export function npyToMatrix(arr: NpyArray, file: string, opts: ReadMatrixOptions
       file,
       field: 'shape',
       hint: 'reshape it in numpy, e.g. a.reshape(a.shape[0], -1)',
+    });
+  }
+  if (arr.shape.length === 1 && !opts.vectorAsColumn) {
+    throw new UserError(`${what} must be 2-D (rows × columns), got a 1-D array of ${arr.shape[0]}`, {
+      file,
+      field: 'shape',
+      hint: 'if it is one column, save it as one: numpy.save(path, a.reshape(-1, 1))',
     });
   }
   const rows = arr.shape[0] as number;

@@ -9,6 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { writeFileAtomic } from '../util/atomic.js';
 import { UserError } from '../util/errors.js';
+import { assertAllocation } from '../util/memory.js';
 import { encodeNpy, type NpyArray, type NpyData, type NpyDType, parseNpy } from './npy.js';
 
 const SIG_LOCAL = 0x04034b50;
@@ -99,11 +100,26 @@ function memberBytes(buf: Buffer, e: Entry, file: string): Uint8Array {
   const p = e.localOffset;
   if (p + 30 > buf.length || buf.readUInt32LE(p) !== SIG_LOCAL) throw bad(file, `broken entry ${e.name}`);
   const start = p + 30 + buf.readUInt16LE(p + 26) + buf.readUInt16LE(p + 28);
+  if (start + e.compressedSize > buf.length) {
+    throw bad(file, `member ${e.name} declares ${e.compressedSize} bytes, past the end of the archive`);
+  }
   const raw = buf.subarray(start, start + e.compressedSize);
   let out: Uint8Array;
   if (e.method === 0) out = raw;
-  else if (e.method === 8) out = inflateRawSync(raw);
-  else {
+  else if (e.method === 8) {
+    // The declared size bounds the output, so a zip bomb stops at it instead of filling memory.
+    assertAllocation(e.size, {
+      what: `inflating member ${e.name}`,
+      driver: 'its declared uncompressed size',
+      file,
+      field: 'uncompressed size',
+    });
+    try {
+      out = inflateRawSync(raw, { maxOutputLength: Math.max(1, e.size) });
+    } catch (err) {
+      throw bad(file, `member ${e.name} is corrupt or larger than declared (${(err as Error).message})`);
+    }
+  } else {
     throw new UserError(`.npz member ${e.name} uses zip compression method ${e.method}`, {
       file,
       hint: 'only stored and deflated members are supported; use numpy.savez or numpy.savez_compressed',
@@ -123,10 +139,20 @@ export async function readNpz(path: string): Promise<Record<string, NpyArray>> {
     throw new UserError(`cannot read ${path}: ${(e as Error).message}`, { file: path, cause: e });
   }
   const out: Record<string, NpyArray> = {};
-  for (const e of readEntries(buf, path)) {
-    if (e.name.endsWith('/')) continue;
-    const key = e.name.endsWith('.npy') ? e.name.slice(0, -4) : e.name;
-    out[key] = parseNpy(memberBytes(buf, e, path), `${path}:${e.name}`);
+  try {
+    for (const e of readEntries(buf, path)) {
+      if (e.name.endsWith('/')) continue;
+      const key = e.name.endsWith('.npy') ? e.name.slice(0, -4) : e.name;
+      out[key] = parseNpy(memberBytes(buf, e, path), `${path}:${e.name}`);
+    }
+  } catch (e) {
+    // Offsets and lengths in the zip records are trusted only as far as the buffer
+    // goes: a read past its end is a damaged archive, said as such.
+    const code = (e as NodeJS.ErrnoException)?.code;
+    if (code === 'ERR_OUT_OF_RANGE' || code === 'ERR_BUFFER_OUT_OF_BOUNDS') {
+      throw bad(path, 'a zip record points past the end of the file');
+    }
+    throw e;
   }
   return out;
 }

@@ -11,10 +11,10 @@ export type ElementTypeName =
   | 'float32'
   | 'float64';
 
-export type NumericArray =
+/** The typed array of each element type (the one table: bytes and constructor). */
+export type ElementArray =
   | Int8Array
   | Uint8Array
-  | Uint8ClampedArray
   | Int16Array
   | Uint16Array
   | Int32Array
@@ -23,6 +23,49 @@ export type NumericArray =
   | BigUint64Array
   | Float32Array
   | Float64Array;
+
+export interface ElementType {
+  readonly name: ElementTypeName;
+  /** Bytes per element. */
+  readonly bytes: number;
+  readonly integer: boolean;
+  /** A view of `length` elements over `buffer` from `byteOffset` (which must be aligned). */
+  view(buffer: ArrayBufferLike, byteOffset: number, length: number): ElementArray;
+  /** A fresh zeroed array of `length` elements. */
+  alloc(length: number): ElementArray;
+}
+
+type Ctor = {
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): ElementArray;
+  new (length: number): ElementArray;
+};
+
+function element(name: ElementTypeName, bytes: number, integer: boolean, C: Ctor): ElementType {
+  return {
+    name,
+    bytes,
+    integer,
+    view: (buffer, byteOffset, length) => new C(buffer, byteOffset, length),
+    alloc: (length) => new C(length),
+  };
+}
+
+/** Every element type the file formats share (NIfTI datatypes and .npy dtypes build on this). */
+export const ELEMENT_TYPES: Readonly<Record<ElementTypeName, ElementType>> = {
+  int8: element('int8', 1, true, Int8Array),
+  uint8: element('uint8', 1, true, Uint8Array),
+  int16: element('int16', 2, true, Int16Array),
+  uint16: element('uint16', 2, true, Uint16Array),
+  int32: element('int32', 4, true, Int32Array),
+  uint32: element('uint32', 4, true, Uint32Array),
+  int64: element('int64', 8, true, BigInt64Array),
+  uint64: element('uint64', 8, true, BigUint64Array),
+  float32: element('float32', 4, false, Float32Array),
+  float64: element('float64', 8, false, Float64Array),
+};
+
+/** Every typed array of numbers, including Uint8ClampedArray (read as uint8). */
+export type NumericArray = ElementArray | Uint8ClampedArray;
 
 /** The element type a typed array holds (Float32Array → float32, Uint8ClampedArray → uint8, …). */
 export function elementTypeOf(a: NumericArray): ElementTypeName {

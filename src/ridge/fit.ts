@@ -31,6 +31,106 @@ import {
 import { SCORERS } from './scores.js';
 import { chooseSolver } from './solvers.js';
 
+/** Shapes and element types of X and Y: all a memory plan needs (readable from file headers). */
+export interface RidgeShapes {
+  n: number;
+  p: number;
+  t: number;
+  xDtype: DType;
+  yDtype: DType;
+}
+
+/** The working precision: as asked, else float64 for small all-float64 data, else float32. */
+function workingDtype(xDtype: DType, yDtype: DType, n: number, p: number, opts: RidgeCVOptions): DType {
+  if (opts.dtype && opts.dtype !== 'auto') return opts.dtype;
+  return xDtype === 'float64' && yDtype === 'float64' && n * p <= RIDGE_DEFAULTS.autoFloat64MaxEntries
+    ? 'float64'
+    : 'float32';
+}
+
+export interface RidgeMemoryPlan {
+  solver: ReturnType<typeof chooseSolver>;
+  dtype: DType;
+  alphaBatch: number;
+  /** Targets per batch, and the number of batches. */
+  batch: number;
+  nBatches: number;
+  /** Planned peak bytes, and the budget it fits in. */
+  bytes: number;
+  budget: number;
+}
+
+/**
+ * Plans the memory of a fit (solver, alpha batch, target batch) from the shapes
+ * alone, and refuses one that cannot fit, naming what drives the size. Callers
+ * with data on disk can run it before reading the data (`checkRidgeFits`).
+ */
+export function planRidgeMemory(
+  shapes: RidgeShapes,
+  folds: readonly { test: ArrayLike<number> }[],
+  opts: RidgeCVOptions = {},
+): RidgeMemoryPlan {
+  const { n, p, t } = shapes;
+  const dtype = workingDtype(shapes.xDtype, shapes.yDtype, n, p, opts);
+  const fitIntercept = opts.fitIntercept ?? RIDGE_DEFAULTS.fitIntercept;
+  const nAlphas = (opts.alphas ?? DEFAULT_ALPHAS).length;
+  const solver = chooseSolver(n, p, opts.solver ?? RIDGE_DEFAULTS.solver);
+  const elt = dtype === 'float32' ? 4 : 8;
+  const maxVal = Math.max(...folds.map((f) => f.test.length));
+  const budget = opts.maxMemoryBytes ?? defaultMaxMemoryBytes();
+  const parts: Record<string, number> = {
+    [`X ${n} × ${p} ${dtype}${fitIntercept && shapes.xDtype === dtype ? ' (+ centred copy)' : ''}`]:
+      elt * n * p * (fitIntercept && shapes.xDtype === dtype ? 2 : 1),
+    [`Y ${n} × ${t}`]: elt * n * t * (shapes.yDtype !== dtype ? 2 : 1),
+    [`coef ${p} × ${t}`]: elt * p * t,
+    [`CV scores ${nAlphas} alphas × ${t} targets`]: 8 * t * (nAlphas + 3),
+    [`the ${solver.name} solver's decomposition`]: solver.fixedBytes(n, p, maxVal, elt),
+  };
+  // Each target of a batch holds the solver's buffers plus one prediction block of
+  // n_val rows per alpha of an alpha batch; shrink the alpha batch before the target batch.
+  const fixed0 = Object.values(parts).reduce((a, b) => a + b, 0);
+  const perTargetFor = (ab: number) => solver.perTargetBytes(n, p, elt) + elt * maxVal * ab;
+  let alphaBatch = nAlphas;
+  while (alphaBatch > 1 && Math.floor((budget - fixed0) / perTargetFor(alphaBatch)) < Math.min(t, 256)) {
+    alphaBatch = Math.ceil(alphaBatch / 2);
+  }
+  const perTarget = perTargetFor(alphaBatch);
+  // The stacked, scaled copies of A for one alpha batch (alphaBatch · n_val × k).
+  parts[`predictions of ${alphaBatch} alphas × ${maxVal} held-out rows`] =
+    elt * alphaBatch * maxVal * solver.rank(n, p);
+  const fixed = Object.values(parts).reduce((a, b) => a + b, 0);
+  if (fixed + perTarget > budget) {
+    const drivers = Object.entries(parts)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 2)
+      .map(([what, bytes]) => `${what}: ${formatBytes(bytes)}`)
+      .join('; ');
+    throw new UserError(
+      `ridge needs at least ${formatBytes(fixed + perTarget)} for X ${n} × ${p}, Y ${n} × ${t} with the ${solver.name} solver, over the memory budget of ${formatBytes(budget)} (largest: ${drivers})`,
+      {
+        field: 'max-memory',
+        hint: `raise the budget (maxMemoryBytes / --max-memory)${dtype === 'float64' ? ', work in float32' : ''}, or select fewer features${solver.name === 'dual' ? ' or samples' : ''}`,
+      },
+    );
+  }
+  const maxBatch = opts.maxTargetBatch ?? RIDGE_DEFAULTS.maxTargetBatch;
+  const batch = Math.max(1, Math.min(t, maxBatch, Math.floor((budget - fixed) / perTarget)));
+  return {
+    solver,
+    dtype,
+    alphaBatch,
+    batch,
+    nBatches: Math.ceil(t / batch),
+    bytes: fixed + perTarget * batch,
+    budget,
+  };
+}
+
+/** Refuses, before any data is read, a fit whose memory plan cannot fit (see `planRidgeMemory`). */
+export function checkRidgeFits(shapes: RidgeShapes, opts: RidgeCVOptions = {}): RidgeMemoryPlan {
+  return planRidgeMemory(shapes, makeFolds(shapes.n, opts.cv ?? RIDGE_DEFAULTS.cv), opts);
+}
+
 /**
  * Fits ridge with a per-target alpha chosen by CV, then refits on all rows.
  * X: n_samples × n_features, Y: n_samples × n_targets (same rows).
@@ -68,52 +168,17 @@ export async function fitRidgeCV(X: Matrix, Y: Matrix, opts: RidgeCVOptions = {}
   const yScan = scanColumns(Y, 'Y');
   const folds = makeFolds(n, cvSpec);
 
-  const dtype: DType =
-    opts.dtype && opts.dtype !== 'auto'
-      ? opts.dtype
-      : X.dtype === 'float64' && Y.dtype === 'float64' && n * p <= RIDGE_DEFAULTS.autoFloat64MaxEntries
-        ? 'float64'
-        : 'float32';
+  const dtype = workingDtype(X.dtype, Y.dtype, n, p, opts);
   const Xd = X.dtype === dtype ? X : X.astype(dtype);
   const Yd = Y.dtype === dtype ? Y : Y.astype(dtype);
 
   const warnings = checkConstants(xScan.constant, yScan.constant, fitIntercept);
   for (const w of warnings) log(`warning: ${w}`);
 
-  const solver = chooseSolver(n, p, opts.solver ?? RIDGE_DEFAULTS.solver);
-  const elt = dtype === 'float32' ? 4 : 8;
-  const maxVal = Math.max(...folds.map((f) => f.test.length));
-  const budget = opts.maxMemoryBytes ?? defaultMaxMemoryBytes();
-  let fixed =
-    elt * n * p * (fitIntercept && X.dtype === dtype ? 2 : 1) + // X (+ centred or converted copy)
-    elt * n * t * (Y.dtype !== dtype ? 2 : 1) + // Y
-    elt * p * t + // coef
-    8 * t * (alphaGrid.length + 3) + // cv score sums, alphas, intercept, means
-    solver.fixedBytes(n, p, maxVal, elt);
-  // Each target of a batch holds the solver's buffers plus one prediction block of
-  // n_val rows per alpha of an alpha batch; shrink the alpha batch before the target batch.
-  const perTargetFor = (ab: number) => solver.perTargetBytes(n, p, elt) + elt * maxVal * ab;
-  let alphaBatch = alphaGrid.length;
-  while (alphaBatch > 1 && Math.floor((budget - fixed) / perTargetFor(alphaBatch)) < Math.min(t, 256)) {
-    alphaBatch = Math.ceil(alphaBatch / 2);
-  }
-  const perTarget = perTargetFor(alphaBatch);
-  // The stacked, scaled copies of A for one alpha batch (alphaBatch · n_val × k).
-  fixed += elt * alphaBatch * maxVal * solver.rank(n, p);
-  if (fixed + perTarget > budget) {
-    throw new UserError(
-      `ridge needs at least ${formatBytes(fixed + perTarget)} for X ${n} × ${p}, Y ${n} × ${t} with the ${solver.name} solver, over the memory budget of ${formatBytes(budget)}`,
-      {
-        field: 'max-memory',
-        hint: `raise the budget (maxMemoryBytes / --max-memory)${dtype === 'float64' ? ', work in float32' : ''}, or select fewer features${solver.name === 'dual' ? ' or samples' : ''}`,
-      },
-    );
-  }
-  const maxBatch = opts.maxTargetBatch ?? RIDGE_DEFAULTS.maxTargetBatch;
-  const batch = Math.max(1, Math.min(t, maxBatch, Math.floor((budget - fixed) / perTarget)));
-  const nBatches = Math.ceil(t / batch);
+  const plan = planRidgeMemory({ n, p, t, xDtype: X.dtype, yDtype: Y.dtype }, folds, opts);
+  const { solver, alphaBatch, batch, nBatches } = plan;
   log(
-    `ridge: ${solver.name} solver (${p} features ${p < n ? '<' : '≥'} ${n} samples${opts.solver && opts.solver !== 'auto' ? ', forced' : ''}), ${dtype}, ${describeCv(cvSpec, folds)}, ${alphaGrid.length} alphas, ${t} targets in ${nBatches} batch(es) of ≤ ${batch}, alphas in batches of ≤ ${alphaBatch}, planned memory ${formatBytes(fixed + perTarget * batch)} of ${formatBytes(budget)}`,
+    `ridge: ${solver.name} solver (${p} features ${p < n ? '<' : '≥'} ${n} samples${opts.solver && opts.solver !== 'auto' ? ', forced' : ''}), ${dtype}, ${describeCv(cvSpec, folds)}, ${alphaGrid.length} alphas, ${t} targets in ${nBatches} batch(es) of ≤ ${batch}, alphas in batches of ≤ ${alphaBatch}, planned memory ${formatBytes(plan.bytes)} of ${formatBytes(plan.budget)}`,
   );
 
   const tally = emptyTally();

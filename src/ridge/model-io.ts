@@ -75,7 +75,8 @@ export async function loadRidgeModel(dir: string): Promise<RidgeModel> {
       hint: 'fit the model again with this version of b2m',
     });
   }
-  const coef = await readNpyMatrix(join(dir, MODEL_FILES.coef), { what: 'coef' });
+  // A hand-made model of one target may store coef as a vector.
+  const coef = await readNpyMatrix(join(dir, MODEL_FILES.coef), { what: 'coef', vectorAsColumn: true });
   const vector = async (name: string): Promise<Float64Array> => {
     const path = join(dir, name);
     const a = await readNpy(path);

@@ -6,6 +6,7 @@ import { freemem, totalmem } from 'node:os';
 import type { Backend } from '../linalg/backend.js';
 import type { DType } from '../linalg/matrix.js';
 import { UserError } from '../util/errors.js';
+import { formatBytes } from '../util/memory.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { CvSpec } from './cv.js';
 import type { ScoreName } from './scores.js';
@@ -128,9 +129,5 @@ export function validateAlphas(alphas: readonly number[]): void {
   });
 }
 
-/** "1.5 GiB"-style sizes for messages. */
-export function formatBytes(b: number): string {
-  if (b >= 2 ** 30) return `${(b / 2 ** 30).toFixed(2)} GiB`;
-  if (b >= 2 ** 20) return `${(b / 2 ** 20).toFixed(1)} MiB`;
-  return `${Math.ceil(b / 1024)} KiB`;
-}
+// One size format for every message (src/util/memory.ts).
+export { formatBytes };

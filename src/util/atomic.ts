@@ -4,13 +4,129 @@
  * run would trust (rename is atomic within one file system).
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from './errors.js';
 
+/**
+ * Every temporary this process has open, so a signal handler can remove them all
+ * (`installTempCleanup`). Entries leave the set when committed or aborted.
+ */
+const liveTemps = new Set<string>();
+
+/** Temporaries this process holds right now (absolute paths; for tests and diagnostics). */
+export function liveTemporaries(): string[] {
+  return [...liveTemps];
+}
+
+/** Folders moved aside while their replacement is renamed in: old name → moved-to name. */
+const movedAside = new Map<string, string>();
+
+/** Removes every temporary this process holds (synchronous: safe in a signal handler). */
+export function removeLiveTemporaries(): number {
+  for (const [dir, old] of movedAside) {
+    try {
+      if (!existsSync(dir)) renameSync(old, dir);
+    } catch {
+      // Left as .<name>.old-…: still the user's only copy, so never removed.
+    }
+  }
+  movedAside.clear();
+  let n = 0;
+  for (const p of liveTemps) {
+    // Worker threads may still be writing into a temporary folder: remove until it
+    // stays gone (they die with the process right after).
+    for (let attempt = 0; attempt < 10 && existsSync(p); attempt++) {
+      try {
+        rmSync(p, { recursive: true, force: true, maxRetries: 2 });
+      } catch {
+        // Retried below; what is left is swept by the next run (its pid is dead).
+      }
+      if (existsSync(p)) Atomics.wait(PAUSE, 0, 0, 20);
+    }
+    n++;
+  }
+  liveTemps.clear();
+  return n;
+}
+
+let cleanupInstalled = false;
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * On SIGINT or SIGTERM, removes this process's temporaries, says so on stderr and
+ * exits 130 (SIGINT) or 143 (SIGTERM), as a shell does. The CLI installs it once;
+ * library callers that own their process may too.
+ */
+export function installTempCleanup(
+  say: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): void {
+  if (cleanupInstalled) return;
+  cleanupInstalled = true;
+  const handler = (signal: NodeJS.Signals) => {
+    const n = removeLiveTemporaries();
+    say(
+      `\ninterrupted (${signal})${n ? `; removed ${n} unfinished output${n > 1 ? 's' : ''}` : ''}; nothing half-written was left`,
+    );
+    process.exit(signal === 'SIGINT' ? 130 : 143);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
+
+const TEMP_RE = /^\.(.+)\.tmp-(\d+)-[0-9a-f]{8}$/;
+
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: the pid runs under another user, so it is alive.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes temporaries of ours in `dir` left by a process that no longer runs
+ * (a kill -9, a power cut). With `name`, only those of that output. Returns the
+ * paths removed; ones that cannot be removed are returned in `kept`.
+ */
+export function sweepStaleTemps(dir: string, name?: string): { removed: string[]; kept: string[] } {
+  const removed: string[] = [];
+  const kept: string[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return { removed, kept };
+  }
+  for (const e of entries) {
+    const m = TEMP_RE.exec(e);
+    if (!m || (name !== undefined && m[1] !== name) || processAlive(Number(m[2]))) continue;
+    const p = join(dir, e);
+    try {
+      rmSync(p, { recursive: true, force: true });
+      removed.push(p);
+    } catch {
+      kept.push(p);
+    }
+  }
+  return { removed, kept };
+}
+
 function tempSibling(path: string): string {
-  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const p = join(
+    dirname(resolve(path)),
+    `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+  liveTemps.add(p);
+  return p;
+}
+
+function released(tmp: string): void {
+  liveTemps.delete(tmp);
 }
 
 async function ensureParent(path: string): Promise<void> {
@@ -33,8 +149,10 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array): 
   try {
     await writeFile(tmp, data);
     await rename(tmp, path);
+    released(tmp);
   } catch (e) {
     await rm(tmp, { force: true });
+    released(tmp);
     throw new UserError(`cannot write ${path}: ${(e as Error).message}`, {
       file: path,
       hint: 'check that the folder exists and is writable, and that the disk has room',
@@ -56,6 +174,13 @@ export async function openAtomicStream(
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
     stream.once('error', reject);
+  }).catch(async (e) => {
+    released(tmp);
+    throw new UserError(`cannot write ${path}: ${(e as Error).message}`, {
+      file: path,
+      hint: 'check that the folder is writable and the disk has room',
+      cause: e,
+    });
   });
   const close = () =>
     new Promise<void>((resolve, reject) => {
@@ -67,10 +192,12 @@ export async function openAtomicStream(
     commit: async () => {
       await close();
       await rename(tmp, path);
+      released(tmp);
     },
     abort: async () => {
       stream.destroy();
       await rm(tmp, { force: true });
+      released(tmp);
     },
   };
 }
@@ -86,6 +213,7 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
   try {
     await mkdir(tmp);
   } catch (e) {
+    released(tmp);
     throw new UserError(`cannot write into ${dirname(dir)}: ${(e as Error).message}`, {
       file: dir,
       hint: 'choose an output folder you can write to',
@@ -94,15 +222,31 @@ export async function writeDirAtomic(dir: string, fill: (tmpDir: string) => Prom
   }
   try {
     await fill(tmp);
+    // The old folder is moved aside under a name that is NOT registered for
+    // removal on a signal: until the new one is in place it is the only copy.
     const old = await stat(dir).then(
-      () => tempSibling(dir),
+      () =>
+        join(dirname(resolve(dir)), `.${basename(dir)}.old-${process.pid}-${randomBytes(4).toString('hex')}`),
       () => null,
     );
-    if (old) await rename(dir, old);
-    await rename(tmp, dir);
+    const target = resolve(dir);
+    if (old) {
+      await rename(dir, old);
+      movedAside.set(target, old);
+    }
+    try {
+      await rename(tmp, dir);
+    } catch (e) {
+      if (old) await rename(old, dir);
+      throw e;
+    } finally {
+      movedAside.delete(target);
+    }
+    released(tmp);
     if (old) await rm(old, { recursive: true, force: true });
   } catch (e) {
     await rm(tmp, { recursive: true, force: true });
+    released(tmp);
     throw e;
   }
 }

@@ -2,12 +2,16 @@ import type { Command } from 'commander';
 import { loadAudio } from '../../audio/decode.js';
 import { FEATURES, type FeatureOptions } from '../../audio/features.js';
 import type { PadMode } from '../../audio/stft.js';
+import { looksLikeNpy } from '../../io/formats.js';
 import { writeNpy } from '../../io/npy.js';
 import { UserError } from '../../util/errors.js';
+import { claimOutputFile } from '../../util/output-guard.js';
 import { ConsoleProgress } from '../../util/progress.js';
+import { intFlag, optionalNumberFlag } from '../flags.js';
 
 interface FeatureFlags {
   out?: string;
+  force?: boolean;
   json?: boolean;
   sr: string;
   nFft?: string;
@@ -22,26 +26,6 @@ interface FeatureFlags {
   deltas?: boolean;
   patch?: string;
   patchHop?: string;
-}
-
-function num(
-  value: string | undefined,
-  flag: string,
-  opts: { min?: number; integer?: boolean } = {},
-): number | undefined {
-  if (value === undefined) return undefined;
-  const v = Number(value);
-  if (
-    !Number.isFinite(v) ||
-    (opts.integer && !Number.isInteger(v)) ||
-    (opts.min !== undefined && v < opts.min)
-  ) {
-    throw new UserError(
-      `${flag} must be ${opts.integer ? 'an integer' : 'a number'}${opts.min !== undefined ? ` ≥ ${opts.min}` : ''}, got '${value}'`,
-      { field: flag },
-    );
-  }
-  return v;
 }
 
 const EXAMPLES: Record<string, string> = {
@@ -79,6 +63,7 @@ Examples:
       .description(spec.description)
       .argument('<file>', 'audio file: wav, mp3, ogg, flac or au (stereo is averaged to mono)')
       .option('-o, --out <file.npy>', 'write the feature matrix as float32 .npy (atomically)')
+      .option('--force', 'replace an existing .npy file at --out (never other files)')
       .option('--json', 'print shape, axes, row names and summary as JSON on stdout')
       .option('--sr <hz>', 'analysis sample rate; the file is resampled to it when different', '22050')
       .option('--n-fft <n>', 'FFT size (default 2048; modulation 4096)')
@@ -119,27 +104,36 @@ Examples:
 ${EXAMPLES[name] ?? ''}`,
     );
     cmd.action(async (file: string, flags: FeatureFlags) => {
-      const sr = num(flags.sr, '--sr', { min: 1000, integer: true })!;
+      const sr = intFlag(flags.sr, '--sr', { min: 1000 });
       if (flags.pad !== 'reflect' && flags.pad !== 'constant') {
         throw new UserError(`--pad must be reflect or constant, got '${flags.pad}'`, { field: '--pad' });
       }
       const opts: FeatureOptions = {
-        nFft: num(flags.nFft, '--n-fft', { min: 2, integer: true }),
-        hop: num(flags.hop, '--hop', { min: 1, integer: true }),
-        nMels: num(flags.nMels, '--n-mels', { min: 1, integer: true }),
-        fmin: num(flags.fmin, '--fmin', { min: 0 }),
-        fmax: num(flags.fmax, '--fmax', { min: 0 }),
-        power: num(flags.power, '--power', { min: Number.MIN_VALUE }),
+        nFft: optionalNumberFlag(flags.nFft, '--n-fft', { min: 2, integer: true }),
+        hop: optionalNumberFlag(flags.hop, '--hop', { min: 1, integer: true }),
+        nMels: optionalNumberFlag(flags.nMels, '--n-mels', { min: 1, integer: true }),
+        fmin: optionalNumberFlag(flags.fmin, '--fmin', { min: 0 }),
+        fmax: optionalNumberFlag(flags.fmax, '--fmax', { min: 0 }),
+        power: optionalNumberFlag(flags.power, '--power', { positive: true }),
         padMode: flags.pad as PadMode,
         db: flags.db,
-        nMfcc: num(flags.nMfcc, '--n-mfcc', { min: 1, integer: true }),
+        nMfcc: optionalNumberFlag(flags.nMfcc, '--n-mfcc', { min: 1, integer: true }),
         deltas: flags.deltas,
-        patchSeconds: num(flags.patch, '--patch', { min: 0.1 }),
-        hopSeconds: num(flags.patchHop, '--patch-hop', { min: 0.01 }),
+        patchSeconds: optionalNumberFlag(flags.patch, '--patch', { min: 0.1 }),
+        hopSeconds: optionalNumberFlag(flags.patchHop, '--patch-hop', { min: 0.01 }),
       };
       for (const k of Object.keys(opts) as (keyof FeatureOptions)[])
         if (opts[k] === undefined) delete opts[k];
+      if (flags.out) {
+        await claimOutputFile(flags.out, {
+          kind: 'a .npy array',
+          recognise: looksLikeNpy,
+          inputs: { '<file>': file },
+          force: flags.force,
+        });
+      }
       const audio = await loadAudio(file, { sampleRate: sr });
+      for (const w of audio.warnings) process.stderr.write(`warning: ${file}: ${w}\n`);
       // Progress only where it helps: inputs longer than two minutes.
       if (audio.samples.length > 120 * sr) opts.progress = new ConsoleProgress();
       const res = spec.compute(audio.samples, sr, opts);

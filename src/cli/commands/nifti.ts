@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { Masker } from '../../fmri/masker.js';
+import { looksLikeNifti, looksLikeNpy } from '../../io/formats.js';
 import {
   formatAffine,
   type NiftiFileHeader,
@@ -10,7 +11,14 @@ import {
 } from '../../io/nifti/index.js';
 import { writeNpy } from '../../io/npy.js';
 import { UserError } from '../../util/errors.js';
+import { claimOutputFile } from '../../util/output-guard.js';
 import { ConsoleProgress } from '../../util/progress.js';
+import { numberFlag, numberListFlag } from '../flags.js';
+
+/** The inputs a mask-building command reads, by flag. */
+function maskInputs(flags: MaskFlags): Record<string, string | undefined> {
+  return { '--mask': flags.mask, '--parcellation': flags.parcellation };
+}
 
 const XFORM_CODES: Record<number, string> = {
   0: 'unknown',
@@ -98,17 +106,6 @@ interface MaskFlags {
   fraction?: string;
 }
 
-function parseNumbers(s: string, what: string): number[] {
-  const out = s
-    .split(/[,\s]+/)
-    .filter(Boolean)
-    .map(Number);
-  if (out.length === 0 || out.some((v) => !Number.isFinite(v))) {
-    throw new UserError(`${what} must be numbers separated by commas, got "${s}"`, { field: what });
-  }
-  return out;
-}
-
 /** Builds the masker a command's flags describe (exactly one source). */
 async function maskerFromFlags(flags: MaskFlags, meanSource?: string): Promise<Masker> {
   const sources = [flags.mask, flags.parcellation, flags.threshold ?? flags.fraction].filter(
@@ -130,13 +127,15 @@ async function maskerFromFlags(flags: MaskFlags, meanSource?: string): Promise<M
         hint: 'e.g. --labels 11133,12133',
       });
     }
-    return Masker.fromParcellation(flags.parcellation, parseNumbers(flags.labels, '--labels'));
+    return Masker.fromParcellation(
+      flags.parcellation,
+      numberListFlag(flags.labels, '--labels', { integer: true }),
+    );
   }
   if (!meanSource) throw new UserError('a threshold mask needs an image to threshold');
-  const [t] = parseNumbers(
-    (flags.threshold ?? flags.fraction)!,
-    flags.threshold ? '--threshold' : '--fraction',
-  );
+  const t = flags.threshold
+    ? numberFlag(flags.threshold, '--threshold')
+    : numberFlag(flags.fraction!, '--fraction', { positive: true, max: 1 });
   return Masker.fromThreshold(meanSource, flags.threshold ? { threshold: t } : { fraction: t });
 }
 
@@ -168,13 +167,27 @@ Examples:
     )
     .action(async (files: string[], flags: { json?: boolean; stats: boolean }) => {
       const out: Record<string, unknown>[] = [];
+      // Every file is read; the bad ones are listed together at the end, not one per run.
+      const bad: UserError[] = [];
       for (const file of files) {
-        const h = await readNiftiHeader(file);
-        const stats = flags.stats ? await niftiStats(file, h) : null;
-        if (flags.json) out.push(headerSummary(h, stats));
-        else process.stdout.write(`${formatInfo(h, stats)}${files.length > 1 ? '\n' : ''}`);
+        try {
+          const h = await readNiftiHeader(file);
+          const stats = flags.stats ? await niftiStats(file, h) : null;
+          if (flags.json) out.push(headerSummary(h, stats));
+          else process.stdout.write(`${formatInfo(h, stats)}${files.length > 1 ? '\n' : ''}`);
+        } catch (e) {
+          if (!(e instanceof UserError) || files.length === 1) throw e;
+          bad.push(e);
+        }
       }
-      if (flags.json) process.stdout.write(`${toJson(out.length === 1 ? out[0] : out)}\n`);
+      if (flags.json && out.length)
+        process.stdout.write(`${toJson(out.length === 1 && files.length === 1 ? out[0] : out)}\n`);
+      if (bad.length) {
+        throw new UserError(
+          `${bad.length} of ${files.length} files could not be read:\n${bad.map((e) => `  ${e.format().replace(/\n/g, '\n  ')}`).join('\n')}`,
+          { hint: 'the files above were reported in full; fix or leave out the ones listed' },
+        );
+      }
     });
 
   nifti
@@ -189,6 +202,7 @@ Examples:
     .option('--fraction <f>', 'keep voxels above this fraction of the maximum mean intensity (with --image)')
     .option('--image <file>', 'the 3-D mean image or 4-D run to threshold')
     .requiredOption('-o, --out <file>', 'output mask (.nii or .nii.gz, uint8, written atomically)')
+    .option('--force', 'replace an existing NIfTI file at --out (never other files)')
     .addHelpText(
       'after',
       `
@@ -196,10 +210,16 @@ Examples:
   $ b2m nifti mask --parcellation sub-001_desc-aparcaseg_dseg.nii.gz --labels 1034,2034 -o auditory.nii.gz
   $ b2m nifti mask --image sub-001_task-Training_run-01_bold.nii --fraction 0.3 -o brain.nii.gz`,
     )
-    .action(async (flags: MaskFlags & { image?: string; out: string }) => {
+    .action(async (flags: MaskFlags & { image?: string; out: string; force?: boolean }) => {
       if ((flags.threshold !== undefined || flags.fraction !== undefined) && !flags.image) {
         throw new UserError('--threshold and --fraction need --image', { field: '--image' });
       }
+      await claimOutputFile(flags.out, {
+        kind: 'a NIfTI image',
+        recognise: looksLikeNifti,
+        inputs: { ...maskInputs(flags), '--image': flags.image },
+        force: flags.force,
+      });
       const masker = await maskerFromFlags(flags, flags.image);
       await masker.save(flags.out);
       process.stderr.write(`wrote ${flags.out}: ${masker.nVoxels} voxels of ${masker.shape.join('×')}\n`);
@@ -216,6 +236,7 @@ Examples:
     .option('--fraction <f>', "keep voxels above this fraction of the run's maximum mean")
     .requiredOption('-o, --out <file>', 'output .npy (float32, n_scans × n_voxels, written atomically)')
     .option('--inverse <file>', 'also write the mean over scans back onto the grid as NIfTI (a quick check)')
+    .option('--force', 'replace existing .npy/NIfTI files at --out/--inverse (never other files)')
     .addHelpText(
       'after',
       `
@@ -227,7 +248,23 @@ Examples:
   $ b2m nifti extract sub-001_task-Training_run-01_bold.nii --mask brain.nii.gz -o run01.npy
   $ b2m nifti extract run.nii.gz --fraction 0.3 -o X.npy --inverse mean_in_mask.nii.gz`,
     )
-    .action(async (run: string, flags: MaskFlags & { out: string; inverse?: string }) => {
+    .action(async (run: string, flags: MaskFlags & { out: string; inverse?: string; force?: boolean }) => {
+      const inputs = { '<run>': run, ...maskInputs(flags) };
+      await claimOutputFile(flags.out, {
+        kind: 'a .npy array',
+        recognise: looksLikeNpy,
+        inputs,
+        force: flags.force,
+      });
+      if (flags.inverse) {
+        await claimOutputFile(flags.inverse, {
+          kind: 'a NIfTI image',
+          recognise: looksLikeNifti,
+          inputs: { ...inputs, '--out': flags.out },
+          force: flags.force,
+          flag: '--inverse',
+        });
+      }
       const masker = await maskerFromFlags(flags, run);
       const t0 = performance.now();
       const X = await masker.transform(run, { progress: new ConsoleProgress() });

@@ -3,57 +3,38 @@
  * numpy (.npy in, a folder of .npy out). Parsing and printing only; the work is in
  * src/ridge/.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, rmdir, stat } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { npyToNumbers, readNpy, readNpyMatrix, writeNpyMatrix } from '../../io/npy.js';
+import { looksLikeNpy } from '../../io/formats.js';
+import { npyToNumbers, readNpy, readNpyHeader, readNpyMatrix, writeNpyMatrix } from '../../io/npy.js';
 import type { CvSpec } from '../../ridge/cv.js';
-import { fitRidgeCV } from '../../ridge/fit.js';
-import { loadRidgeModel, saveRidgeModel } from '../../ridge/model-io.js';
+import { checkRidgeFits, fitRidgeCV } from '../../ridge/fit.js';
+import { loadRidgeModel, MODEL_FILES, MODEL_FORMAT, saveRidgeModel } from '../../ridge/model-io.js';
 import { DEFAULT_ALPHAS, parseAlphas } from '../../ridge/options.js';
 import type { ScoreName } from '../../ridge/scores.js';
 import type { SolverName } from '../../ridge/solvers.js';
 import { UserError } from '../../util/errors.js';
+import { claimOutputDir, claimOutputFile } from '../../util/output-guard.js';
 import { ConsoleProgress, silentProgress } from '../../util/progress.js';
+import { bytesFlag, intFlag } from '../flags.js';
 
-/**
- * Fails early (before a long fit) when `path` cannot be created: finds the nearest
- * existing folder above it and creates and removes a probe folder there (a
- * permission check alone is not enough for root or read-only mounts).
- */
-async function assertCreatable(path: string, option: string): Promise<void> {
-  let dir = dirname(resolve(path));
-  for (;;) {
-    const st = await stat(dir).catch(() => null);
-    if (st) {
-      if (!st.isDirectory()) {
-        throw new UserError(`cannot create ${path}: ${dir} is a file, not a folder`, {
-          field: option,
-          hint: 'choose an output path inside a folder',
-        });
-      }
-      const probe = join(dir, `.b2m-probe-${process.pid}-${randomBytes(4).toString('hex')}`);
-      try {
-        await mkdir(probe);
-        await rmdir(probe);
-      } catch (e) {
-        throw new UserError(`cannot write into ${dir}: ${(e as Error).message}`, {
-          field: option,
-          hint: 'choose an output path you can write to',
-        });
-      }
-      return;
-    }
-    const up = dirname(dir);
-    if (up === dir) return;
-    dir = up;
+/** A folder `b2m ridge fit` wrote: model.json names our model format. */
+function isRidgeModelDir(dir: string): boolean {
+  const json = join(dir, MODEL_FILES.json);
+  if (!existsSync(json)) return false;
+  try {
+    return (JSON.parse(readFileSync(json, 'utf8')) as { format?: unknown }).format === MODEL_FORMAT;
+  } catch {
+    return false;
   }
 }
 
+const MODEL_NAMES = new Set<string>(Object.values(MODEL_FILES));
+
 /** Reads a float matrix and rejects NaN/Inf naming the file. */
-async function readFiniteMatrix(path: string, what: string) {
-  const m = await readNpyMatrix(path, { what });
+async function readFiniteMatrix(path: string, what: string, vectorAsColumn = false) {
+  const m = await readNpyMatrix(path, { what, vectorAsColumn });
   try {
     m.assertFinite(what);
   } catch (e) {
@@ -61,26 +42,6 @@ async function readFiniteMatrix(path: string, what: string) {
     throw e;
   }
   return m;
-}
-
-export function parseBytes(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(text);
-  if (!m) {
-    throw new UserError(`cannot parse memory size '${text}'`, {
-      field: '--max-memory',
-      hint: 'write e.g. 8G, 512M or a number of bytes',
-    });
-  }
-  const scale = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[m[2]!.toLowerCase() as 'k'];
-  return Number(m[1]) * scale;
-}
-
-function parseFolds(text: string): number {
-  const k = Number(text);
-  if (!Number.isInteger(k) || k < 2) {
-    throw new UserError(`--cv must be an integer ≥ 2, got '${text}'`, { field: '--cv', hint: 'e.g. --cv 5' });
-  }
-  return k;
 }
 
 interface FitFlags {
@@ -97,6 +58,7 @@ interface FitFlags {
   maxMemory?: string;
   verbose?: boolean;
   quiet?: boolean;
+  force?: boolean;
 }
 
 async function fitCommand(flags: FitFlags): Promise<void> {
@@ -104,29 +66,35 @@ async function fitCommand(flags: FitFlags): Promise<void> {
   if (flags.cv !== undefined && flags.groups !== undefined) {
     throw new UserError('give either --cv K or --groups G.npy, not both', { field: '--cv' });
   }
-  const maxMemoryBytes = flags.maxMemory === undefined ? undefined : parseBytes(flags.maxMemory);
-  await assertCreatable(flags.out, '--out');
+  const maxMemoryBytes =
+    flags.maxMemory === undefined ? undefined : bytesFlag(flags.maxMemory, '--max-memory');
+  const folds = flags.cv === undefined ? 5 : intFlag(flags.cv, '--cv', { min: 2 });
+  await claimOutputDir(flags.out, {
+    kind: 'ridge-model',
+    what: 'a ridge model',
+    inputs: { '--x': flags.x, '--y': flags.y, '--groups': flags.groups },
+    force: flags.force,
+    recognise: isRidgeModelDir,
+    owns: (name) => MODEL_NAMES.has(name),
+  });
   const say = (s: string) => process.stderr.write(`${s}\n`);
-  const X = await readFiniteMatrix(flags.x, 'X');
-  const Y = await readFiniteMatrix(flags.y, 'Y');
-  if (X.rows !== Y.rows) {
-    throw new UserError(`X (${flags.x}) has ${X.rows} rows but Y (${flags.y}) has ${Y.rows}`, {
-      hint: 'X and Y need one row per sample, in the same order',
-    });
-  }
-  let cv: CvSpec = { kind: 'kfold', folds: flags.cv === undefined ? 5 : parseFolds(flags.cv) };
+  // Shapes from the headers first: a fit that cannot fit in memory is refused before
+  // gigabytes are read.
+  const xh = await readNpyHeader(flags.x);
+  const yh = await readNpyHeader(flags.y);
+  const n = xh.shape[0] ?? 0;
+  let cv: CvSpec = { kind: 'kfold', folds };
   if (flags.groups !== undefined) {
     const g = npyToNumbers(await readNpy(flags.groups), flags.groups, 'groups');
-    if (g.length !== X.rows) {
-      throw new UserError(`--groups has ${g.length} labels but X has ${X.rows} rows`, {
+    if (g.length !== n) {
+      throw new UserError(`--groups has ${g.length} labels but X has ${n} rows`, {
         file: flags.groups,
         hint: 'give one group (run) label per sample',
       });
     }
     cv = { kind: 'groups', groups: g };
   }
-  const warnings: string[] = [];
-  const model = await fitRidgeCV(X, Y, {
+  const fitOpts = {
     alphas,
     cv,
     score: flags.score,
@@ -134,6 +102,25 @@ async function fitCommand(flags: FitFlags): Promise<void> {
     dtype: flags.dtype,
     solver: flags.solver,
     maxMemoryBytes,
+  };
+  const floatDtype = (d: string) => (d === 'float64' ? 'float64' : 'float32') as 'float32' | 'float64';
+  if (xh.shape.length === 2 && yh.shape.length <= 2 && yh.shape[0] === n && n >= 2) {
+    checkRidgeFits(
+      { n, p: xh.shape[1]!, t: yh.shape[1] ?? 1, xDtype: floatDtype(xh.dtype), yDtype: floatDtype(yh.dtype) },
+      fitOpts,
+    );
+  }
+  const X = await readFiniteMatrix(flags.x, 'X');
+  // Documented: a 1-D Y is one target.
+  const Y = await readFiniteMatrix(flags.y, 'Y', true);
+  if (X.rows !== Y.rows) {
+    throw new UserError(`X (${flags.x}) has ${X.rows} rows but Y (${flags.y}) has ${Y.rows}`, {
+      hint: 'X and Y need one row per sample, in the same order',
+    });
+  }
+  const warnings: string[] = [];
+  const model = await fitRidgeCV(X, Y, {
+    ...fitOpts,
     progress: flags.quiet ? silentProgress : new ConsoleProgress(),
     log: (line) => {
       if (line.startsWith('warning: ')) warnings.push(line);
@@ -141,7 +128,8 @@ async function fitCommand(flags: FitFlags): Promise<void> {
     },
   });
   await saveRidgeModel(flags.out, model, {
-    inputs: { x: flags.x, y: flags.y, groups: flags.groups ?? null },
+    // Absolute, so the record means the same from wherever the model is read.
+    inputs: { x: resolve(flags.x), y: resolve(flags.y), groups: flags.groups ? resolve(flags.groups) : null },
   });
   const info = model.info;
   const sorted = Array.from(model.alphas).sort((a, b) => a - b);
@@ -169,8 +157,18 @@ function fmt(v: number): string {
   return Number(v.toPrecision(4)).toString();
 }
 
-async function predictCommand(flags: { model: string; x: string; out: string }): Promise<void> {
-  await assertCreatable(flags.out, '--out');
+async function predictCommand(flags: {
+  model: string;
+  x: string;
+  out: string;
+  force?: boolean;
+}): Promise<void> {
+  await claimOutputFile(flags.out, {
+    kind: 'a .npy array',
+    recognise: looksLikeNpy,
+    inputs: { '--model': flags.model, '--x': flags.x },
+    force: flags.force,
+  });
   const model = await loadRidgeModel(flags.model);
   const X = await readFiniteMatrix(flags.x, 'X');
   if (X.cols !== model.nFeatures) {
@@ -207,7 +205,8 @@ Examples:
     )
     .requiredOption('--x <X.npy>', 'features, n_samples × n_features (float32/float64, C or Fortran order)')
     .requiredOption('--y <Y.npy>', 'targets, n_samples × n_targets (a 1-D array is one target)')
-    .requiredOption('--out <DIR>', 'output folder (replaced atomically)')
+    .requiredOption('--out <DIR>', 'output folder (new or empty; written atomically)')
+    .option('--force', 'replace an earlier model folder written by b2m ridge fit (never other files)')
     .option(
       '--alphas <list>',
       'alpha grid: 0.1,1,10 or logspace:START:STOP:NUM (powers of ten)',
@@ -258,6 +257,7 @@ Examples:
     .requiredOption('--model <DIR>', 'folder written by `b2m ridge fit`')
     .requiredOption('--x <X.npy>', 'features, n_samples × n_features')
     .requiredOption('--out <P.npy>', 'predictions, n_samples × n_targets (written atomically)')
+    .option('--force', 'replace an existing .npy file at --out (never other files)')
     .addHelpText(
       'after',
       `

@@ -1,10 +1,27 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { CUT_DEFAULTS, cutStimuli, type StimulusClip } from '../../audio/stimuli.js';
 import type { WavBitDepth } from '../../audio/wav.js';
 import { loadDesign } from '../../fmri/design.js';
+import { writeFileAtomic } from '../../util/atomic.js';
 import { UserError } from '../../util/errors.js';
+import { claimOutputDir, OUTPUT_MARKER, outputMarkerText } from '../../util/output-guard.js';
 import { ConsoleProgress } from '../../util/progress.js';
+import { choiceFlag, intFlag, numberFlag } from '../flags.js';
+
+/** A stimulus folder written before markers existed: stimuli.json with our manifest's keys. */
+function isStimulusDir(dir: string): boolean {
+  const p = join(dir, 'stimuli.json');
+  if (!existsSync(p)) return false;
+  try {
+    const m = JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
+    return typeof m.targetRms === 'number' && Array.isArray(m.clips);
+  } catch {
+    return false;
+  }
+}
 
 interface StimuliFlags {
   gtzan: string;
@@ -16,14 +33,7 @@ interface StimuliFlags {
   fade: string;
   normalize: boolean;
   bitDepth: string;
-}
-
-function num(value: string, flag: string, min: number): number {
-  const v = Number(value);
-  if (!Number.isFinite(v) || v < min) {
-    throw new UserError(`${flag} must be a number ≥ ${min}, got '${value}'`, { field: flag });
-  }
-  return v;
+  force?: boolean;
 }
 
 async function clipsFromDesignFile(path: string): Promise<(StimulusClip & { split?: string })[]> {
@@ -61,6 +71,7 @@ export function registerStimuli(program: Command): void {
     .option('--fade <seconds>', 'fade-in and fade-out length', String(CUT_DEFAULTS.fadeSeconds))
     .option('--no-normalize', 'keep each clip at its own level (no RMS normalisation)')
     .option('--bit-depth <bits>', 'wav sample format: 16, 24, 32 or float32', '16')
+    .option('--force', 'replace clips in a folder an earlier b2m stimuli wrote (never other files)')
     .addHelpText(
       'after',
       `
@@ -83,23 +94,33 @@ Examples:
           hint: 'e.g. --dataset path/to/ds003720',
         });
       }
-      if (!['all', 'train', 'test'].includes(flags.split)) {
-        throw new UserError(`--split must be all, train or test, got '${flags.split}'`, { field: '--split' });
-      }
+      choiceFlag(flags.split, '--split', ['all', 'train', 'test'] as const);
+      const sampleRate = intFlag(flags.sr, '--sr', { min: 1000 });
+      const fadeSeconds = numberFlag(flags.fade, '--fade', { min: 0 });
       const bitDepth = (flags.bitDepth === 'float32' ? 'float32' : Number(flags.bitDepth)) as WavBitDepth;
       if (![16, 24, 32, 'float32'].includes(bitDepth)) {
         throw new UserError(`--bit-depth must be 16, 24, 32 or float32, got '${flags.bitDepth}'`, {
           field: '--bit-depth',
         });
       }
+      const out = await claimOutputDir(flags.out, {
+        kind: 'stimuli',
+        what: 'stimulus clips',
+        inputs: { '--gtzan': flags.gtzan, '--dataset': flags.dataset, '--design': flags.design },
+        force: flags.force,
+        recognise: isStimulusDir,
+        owns: (name) => name.endsWith('.wav') || name === 'stimuli.json' || name === 'stimuli.csv',
+      });
       const all = flags.dataset
         ? (await loadDesign(flags.dataset)).design.clips
         : await clipsFromDesignFile(flags.design!);
       const clips = flags.split === 'all' ? all : all.filter((c) => c.split === flags.split);
       const progress = new ConsoleProgress();
+      // The marker goes in first, so an interrupted run's folder is still known as ours.
+      await writeFileAtomic(join(out, OUTPUT_MARKER), outputMarkerText('stimuli'));
       const m = await cutStimuli(clips, flags.gtzan, flags.out, {
-        sampleRate: num(flags.sr, '--sr', 1000),
-        fadeSeconds: num(flags.fade, '--fade', 0),
+        sampleRate,
+        fadeSeconds,
         normalize: flags.normalize,
         bitDepth,
         progress,

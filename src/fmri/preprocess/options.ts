@@ -4,8 +4,9 @@
  * 3-scan hemodynamic delay, scans averaged over each embedding window (10 s at
  * 1.5-s stride → 4 windows per 15-s clip), test repetitions averaged.
  */
-import type { WindowSpec } from '../../embed/types.js';
+
 import { UserError } from '../../util/errors.js';
+import { DEFAULT_WINDOWS, type WindowSpec } from '../../util/windows.js';
 import { DETRENDERS, type DetrendOptions } from './detrend.js';
 import { EDGE_MODES } from './running-median.js';
 
@@ -36,7 +37,7 @@ export const PREPROCESS_DEFAULTS: PreprocessOptions = {
   detrend: { method: 'median', medianSeconds: 240, medianEdge: 'reflect', order: 2, cutoffSeconds: 128 },
   zscore: true,
   delayScans: 3,
-  window: { window: 10, stride: 1.5 },
+  window: { ...DEFAULT_WINDOWS },
   weighting: 'overlap',
   averageTestRepetitions: true,
 };

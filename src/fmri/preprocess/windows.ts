@@ -12,10 +12,10 @@
  * clip with a delay) averages the scans it has and is counted as truncated.
  */
 
-import type { WindowSpec } from '../../embed/types.js';
-import { windowCount } from '../../embed/windows.js';
 import { Matrix } from '../../linalg/matrix.js';
 import { UserError } from '../../util/errors.js';
+import type { WindowSpec } from '../../util/windows.js';
+import { windowCount } from '../../util/windows.js';
 import type { WindowWeighting } from './options.js';
 
 const EPS = 1e-6;

@@ -2,10 +2,6 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { UserError } from '../../util/errors.js';
-import { discoverBids } from './discover.js';
-import { parseBidsName } from './entities.js';
-import { readNiftiDims } from './nifti-dims.js';
 import {
   DS003720,
   DS003720_SHARED,
@@ -13,7 +9,11 @@ import {
   makeTree,
   nifti1Header,
   nifti2Header,
-} from './test-helpers.js';
+} from '../../testing/bids.js';
+import { UserError } from '../../util/errors.js';
+import { discoverBids } from './discover.js';
+import { parseBidsName } from './entities.js';
+import { readNiftiDims } from './nifti-dims.js';
 
 describe('discoverBids on the ds003720 metadata', () => {
   for (const root of [DS003720, DS003720_SHARED].filter((r) => existsSync(r))) {

@@ -10,15 +10,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../../util/errors.js';
 import { type BidsName, isNifti, parseBidsName, runKey } from './entities.js';
+import { judgeEvents } from './events-check.js';
 import { readNiftiDims } from './nifti-dims.js';
-
-export interface BidsProblem {
-  /** The file concerned (or the folder, for structural problems). */
-  file: string;
-  reason: string;
-  /** `error`: the file cannot be used; `warning`: it can, but looks wrong; `missing`: an expected file is absent. */
-  severity: 'error' | 'warning' | 'missing';
-}
+import type { BidsProblem } from './problems.js';
+import { parseEventsTsv } from './tsv.js';
 
 /** One fMRIPrep output set of a run, in one space. */
 export interface RunDerivatives {
@@ -104,10 +99,64 @@ export interface DiscoverOptions {
   readHeaders?: boolean;
 }
 
+export type { BidsProblem } from './problems.js';
+
 const MAX_DEPTH = 8;
 
-/** Discovers `root`. Throws a UserError only when `root` is not a readable folder. */
+/** Parses one events file and judges it by its own rules (see events-check.ts). */
+function eventsProblems(path: string): BidsProblem[] {
+  try {
+    return judgeEvents(parseEventsTsv(path));
+  } catch (e) {
+    if (!(e instanceof UserError)) throw e;
+    return [{ file: path, line: e.location.line, reason: e.message, severity: 'error' }];
+  }
+}
+
+/** What the discovery steps share: the runs and subjects found so far, and the problems. */
+interface Found {
+  root: string;
+  runs: Map<string, BidsRun>;
+  subjects: Map<string, BidsSubject>;
+  problems: BidsProblem[];
+}
+
+/**
+ * Discovers `root`: subject folders, raw files, derivatives, then each run's
+ * metadata and checks. Throws a UserError only when `root` is not a readable folder.
+ */
 export async function discoverBids(root: string, opts: DiscoverOptions = {}): Promise<BidsDataset> {
+  assertFolder(root);
+  const found: Found = { root, runs: new Map(), subjects: new Map(), problems: [] };
+  const name = readDescription(root, found.problems);
+  const subjectDirs = subjectFolders(found);
+  readRawFiles(found, subjectDirs);
+  const derivativesRoots = [join(root, 'derivatives'), ...(opts.derivatives ?? [])].filter(isDir);
+  const spaceList = readDerivatives(found, derivativesRoots);
+  const space = chooseSpace(spaceList, opts.space, found.problems, root);
+  const allRuns = [...found.runs.values()].sort(compareRuns);
+  for (const run of allRuns) {
+    const subject = found.subjects.get(run.subject);
+    // A run known only from derivatives of a subject without a raw folder was skipped.
+    if (!subject) continue;
+    subject.runs.push(run);
+    await completeRun(found, run, space, opts.readHeaders ?? true);
+  }
+  const finalRuns = allRuns.filter((r) => found.subjects.has(r.subject));
+  return {
+    root,
+    name,
+    subjects: [...found.subjects.values()],
+    runs: finalRuns,
+    tasks: [...new Set(finalRuns.map((r) => r.task))].sort(),
+    spaces: spaceList,
+    space,
+    derivativesRoots,
+    problems: found.problems,
+  };
+}
+
+function assertFolder(root: string): void {
   let st: ReturnType<typeof statSync>;
   try {
     st = statSync(root);
@@ -121,18 +170,32 @@ export async function discoverBids(root: string, opts: DiscoverOptions = {}): Pr
   if (!st.isDirectory()) {
     throw new UserError('not a folder', { file: root, hint: 'pass the root folder of a BIDS dataset' });
   }
-  const problems: BidsProblem[] = [];
-  const name = readDescription(root, problems);
+}
+
+/** The `sub-<label>` folders, sorted; folders that look like subjects but are mis-named become problems. */
+function subjectFolders({ root, problems }: Found): string[] {
   const subjectDirs = safeList(root)
     .filter((n) => /^sub-[A-Za-z0-9]+$/.test(n) && isDir(join(root, n)))
     .sort();
+  // A folder meant as a subject but not named by BIDS rules would be skipped without a
+  // word: list it (sub_01, Sub-01, sub-01_old, "sub-01 copy").
+  for (const n of safeList(root)) {
+    if (/^sub[-_ ]?/i.test(n) && !/^sub-[A-Za-z0-9]+$/.test(n) && isDir(join(root, n))) {
+      problems.push({
+        file: join(root, n),
+        reason: `folder '${n}' looks like a subject but does not follow BIDS naming (sub-<label>, letters and digits only); it is not used`,
+        severity: 'error',
+      });
+    }
+  }
   if (subjectDirs.length === 0) {
     problems.push({ file: root, reason: 'no sub-* folders: not a BIDS dataset root', severity: 'error' });
   }
+  return subjectDirs;
+}
 
-  // Raw files: sub-*/[ses-*/]{func,anat}/…, and sidecars anywhere above them (inheritance).
-  const runs = new Map<string, BidsRun>();
-  const subjects = new Map<string, BidsSubject>();
+/** Raw files (sub-X, ses-Y, func and anat folders) and the sidecars above them (BIDS inheritance). */
+function readRawFiles({ root, runs, subjects, problems }: Found, subjectDirs: string[]): void {
   const topSidecars = listSidecars(root);
   const chained = new Set<string>();
   for (const sd of subjectDirs) {
@@ -187,9 +250,10 @@ export async function discoverBids(root: string, opts: DiscoverOptions = {}): Pr
       });
     }
   }
+}
 
-  // Derivatives: walk every derivatives folder for fMRIPrep / FreeSurfer outputs.
-  const derivativesRoots = [join(root, 'derivatives'), ...(opts.derivatives ?? [])].filter(isDir);
+/** fMRIPrep / FreeSurfer outputs in every derivatives folder; returns the spaces of preprocessed runs. */
+function readDerivatives({ runs, subjects, problems }: Found, derivativesRoots: string[]): string[] {
   const spaces = new Set<string>();
   for (const droot of derivativesRoots) {
     walk(droot, 0, (path) => {
@@ -231,115 +295,100 @@ export async function discoverBids(root: string, opts: DiscoverOptions = {}): Pr
       if (isDestrieux) d.dseg ??= path;
     });
   }
-  const spaceList = [...spaces].sort();
-  const space = chooseSpace(spaceList, opts.space, problems, root);
+  return [...spaces].sort();
+}
 
-  // Per run: metadata, TR, number of scans, missing files.
-  const readHeaders = opts.readHeaders ?? true;
-  const allRuns = [...runs.values()].sort(compareRuns);
-  for (const run of allRuns) {
-    const subject = subjects.get(run.subject);
-    if (!subject) {
-      // A run known only from derivatives of a subject without a raw folder was skipped above.
-      continue;
-    }
-    subject.runs.push(run);
-    run.metadata = mergeSidecars(run.sidecarChain, problems);
-    const d = space ? run.derivatives.find((x) => x.space === space) : undefined;
-    if (d) {
-      run.preproc = d.preproc;
-      run.mask = d.mask;
-      run.dseg = d.dseg;
-    }
-    const expected = (suffix: string) =>
-      join(
-        root,
-        `sub-${run.subject}`,
-        ...(run.session ? [`ses-${run.session}`] : []),
-        'func',
-        `${run.key}_${suffix}`,
-      );
-    if (!run.bold)
-      problems.push({ file: expected('bold.nii[.gz]'), reason: 'BOLD image missing', severity: 'missing' });
-    if (!run.events)
-      problems.push({ file: expected('events.tsv'), reason: 'events file missing', severity: 'missing' });
-    if (run.sidecarChain.length === 0) {
+/** Per run: metadata, derivatives in the chosen space, events checks, TR, number of scans, missing files. */
+async function completeRun(
+  { root, problems }: Found,
+  run: BidsRun,
+  space: string | undefined,
+  readHeaders: boolean,
+): Promise<void> {
+  run.metadata = mergeSidecars(run.sidecarChain, problems);
+  const d = space ? run.derivatives.find((x) => x.space === space) : undefined;
+  if (d) {
+    run.preproc = d.preproc;
+    run.mask = d.mask;
+    run.dseg = d.dseg;
+  }
+  const expected = (suffix: string) =>
+    join(
+      root,
+      `sub-${run.subject}`,
+      ...(run.session ? [`ses-${run.session}`] : []),
+      'func',
+      `${run.key}_${suffix}`,
+    );
+  if (!run.bold)
+    problems.push({ file: expected('bold.nii[.gz]'), reason: 'BOLD image missing', severity: 'missing' });
+  if (!run.events)
+    problems.push({ file: expected('events.tsv'), reason: 'events file missing', severity: 'missing' });
+  else problems.push(...eventsProblems(run.events));
+  if (run.sidecarChain.length === 0) {
+    problems.push({
+      file: expected('bold.json'),
+      reason: 'no JSON sidecar applies to this run',
+      severity: 'missing',
+    });
+  }
+  if (space && run.bold && !d?.preproc) {
+    problems.push({
+      file: run.bold,
+      reason: `no preprocessed image in space ${space} for this run`,
+      severity: 'missing',
+    });
+  }
+  if (d?.preproc && !d.mask) {
+    problems.push({
+      file: d.preproc,
+      reason: `no brain mask (desc-brain_mask) in space ${space} for this run`,
+      severity: 'warning',
+    });
+  }
+  const rt = run.metadata.RepetitionTime;
+  if (rt !== undefined) {
+    if (typeof rt === 'number' && rt > 0 && Number.isFinite(rt)) run.tr = rt;
+    else
       problems.push({
-        file: expected('bold.json'),
-        reason: 'no JSON sidecar applies to this run',
-        severity: 'missing',
-      });
-    }
-    if (space && run.bold && !d?.preproc) {
-      problems.push({
-        file: run.bold,
-        reason: `no preprocessed image in space ${space} for this run`,
-        severity: 'missing',
-      });
-    }
-    if (d?.preproc && !d.mask) {
-      problems.push({
-        file: d.preproc,
-        reason: `no brain mask (desc-brain_mask) in space ${space} for this run`,
-        severity: 'warning',
-      });
-    }
-    const rt = run.metadata.RepetitionTime;
-    if (rt !== undefined) {
-      if (typeof rt === 'number' && rt > 0 && Number.isFinite(rt)) run.tr = rt;
-      else
-        problems.push({
-          file: run.sidecar ?? run.sidecarChain.at(-1) ?? root,
-          reason: `RepetitionTime is ${JSON.stringify(rt)}, not a positive number of seconds`,
-          severity: 'error',
-        });
-    }
-    const image = run.bold ?? run.preproc;
-    if (readHeaders && image) {
-      try {
-        const dims = await readNiftiDims(image);
-        if (dims.dims.length < 4 && dims.dims.length !== 3) {
-          problems.push({
-            file: image,
-            reason: `image has ${dims.dims.length} dimensions, expected 4 (x, y, z, time)`,
-            severity: 'error',
-          });
-        } else {
-          run.nScans = dims.dims.length >= 4 ? dims.dims[3] : 1;
-          run.nScansFrom = image;
-        }
-        if (run.tr === undefined && dims.tr > 0) run.tr = dims.tr;
-        else if (run.tr !== undefined && dims.tr > 0 && Math.abs(dims.tr - run.tr) > 1e-3) {
-          problems.push({
-            file: image,
-            reason: `header TR ${dims.tr} s differs from the sidecar's RepetitionTime ${run.tr} s (the sidecar wins)`,
-            severity: 'warning',
-          });
-        }
-      } catch (e) {
-        problems.push({ file: image, reason: (e as Error).message, severity: 'error' });
-      }
-    }
-    if (run.tr === undefined) {
-      problems.push({
-        file: run.sidecar ?? expected('bold.json'),
-        reason: 'repetition time unknown (no RepetitionTime in the sidecar, no readable header)',
+        file: run.sidecar ?? run.sidecarChain.at(-1) ?? root,
+        reason: `RepetitionTime is ${JSON.stringify(rt)}, not a positive number of seconds`,
         severity: 'error',
       });
+  }
+  const image = run.bold ?? run.preproc;
+  if (readHeaders && image) {
+    try {
+      const dims = await readNiftiDims(image);
+      if (dims.dims.length < 4 && dims.dims.length !== 3) {
+        problems.push({
+          file: image,
+          reason: `image has ${dims.dims.length} dimensions, expected 4 (x, y, z, time)`,
+          severity: 'error',
+        });
+      } else {
+        run.nScans = dims.dims.length >= 4 ? dims.dims[3] : 1;
+        run.nScansFrom = image;
+      }
+      if (run.tr === undefined && dims.tr > 0) run.tr = dims.tr;
+      else if (run.tr !== undefined && dims.tr > 0 && Math.abs(dims.tr - run.tr) > 1e-3) {
+        problems.push({
+          file: image,
+          reason: `header TR ${dims.tr} s differs from the sidecar's RepetitionTime ${run.tr} s (the sidecar wins)`,
+          severity: 'warning',
+        });
+      }
+    } catch (e) {
+      problems.push({ file: image, reason: (e as Error).message, severity: 'error' });
     }
   }
-  const finalRuns = allRuns.filter((r) => subjects.has(r.subject));
-  return {
-    root,
-    name,
-    subjects: [...subjects.values()],
-    runs: finalRuns,
-    tasks: [...new Set(finalRuns.map((r) => r.task))].sort(),
-    spaces: spaceList,
-    space,
-    derivativesRoots,
-    problems,
-  };
+  if (run.tr === undefined) {
+    problems.push({
+      file: run.sidecar ?? expected('bold.json'),
+      reason: 'repetition time unknown (no RepetitionTime in the sidecar, no readable header)',
+      severity: 'error',
+    });
+  }
 }
 
 function chooseSpace(

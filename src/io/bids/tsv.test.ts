@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { DS003720, makeTree } from '../../testing/bids.js';
 import { UserError } from '../../util/errors.js';
-import { DS003720, makeTree } from './test-helpers.js';
 import { parseEventsText, parseEventsTsv } from './tsv.js';
 
 function allEventFiles(root: string): string[] {

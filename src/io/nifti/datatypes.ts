@@ -4,23 +4,13 @@
  * and the CLI agree.
  */
 
-import { type ElementTypeName, elementTypeOf } from '../typed-arrays.js';
+import { ELEMENT_TYPES, type ElementArray, type ElementTypeName, elementTypeOf } from '../typed-arrays.js';
 
 /** NIfTI datatypes we read and write, by numpy's name (the shared element types). */
 export type NiftiDatatype = ElementTypeName;
 
 /** Any typed array that holds one NIfTI datatype's voxels. */
-export type VoxelArray =
-  | Uint8Array
-  | Int8Array
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array
-  | Float32Array
-  | Float64Array;
+export type VoxelArray = ElementArray;
 
 /** Typed arrays of plain numbers (everything but the 64-bit integer arrays). */
 export type NumberVoxelArray = Exclude<VoxelArray, BigInt64Array | BigUint64Array>;
@@ -45,59 +35,36 @@ export interface DatatypeInfo {
 function info(
   name: NiftiDatatype,
   code: number,
-  bytes: number,
-  integer: boolean,
   min: number,
   max: number,
   exactInFloat32: boolean,
-  Ctor: {
-    new (buffer: ArrayBufferLike, byteOffset: number, length: number): VoxelArray;
-    new (length: number): VoxelArray;
-  },
 ): DatatypeInfo {
+  const e = ELEMENT_TYPES[name];
   return {
     name,
     code,
-    bytes,
-    integer,
+    bytes: e.bytes,
+    integer: e.integer,
     min,
     max,
     exactInFloat32,
-    view: (buffer, byteOffset, length) => new Ctor(buffer, byteOffset, length),
-    alloc: (length) => new Ctor(length),
+    view: e.view,
+    alloc: e.alloc,
   };
 }
 
 /** Every supported datatype, by name. */
 export const DATATYPES: Readonly<Record<NiftiDatatype, DatatypeInfo>> = {
-  uint8: info('uint8', 2, 1, true, 0, 255, true, Uint8Array),
-  int8: info('int8', 256, 1, true, -128, 127, true, Int8Array),
-  int16: info('int16', 4, 2, true, -32768, 32767, true, Int16Array),
-  uint16: info('uint16', 512, 2, true, 0, 65535, true, Uint16Array),
-  int32: info('int32', 8, 4, true, -2147483648, 2147483647, false, Int32Array),
-  uint32: info('uint32', 768, 4, true, 0, 4294967295, false, Uint32Array),
-  int64: info('int64', 1024, 8, true, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, false, BigInt64Array),
-  uint64: info('uint64', 1280, 8, true, 0, Number.MAX_SAFE_INTEGER, false, BigUint64Array),
-  float32: info(
-    'float32',
-    16,
-    4,
-    false,
-    Number.NEGATIVE_INFINITY,
-    Number.POSITIVE_INFINITY,
-    true,
-    Float32Array,
-  ),
-  float64: info(
-    'float64',
-    64,
-    8,
-    false,
-    Number.NEGATIVE_INFINITY,
-    Number.POSITIVE_INFINITY,
-    false,
-    Float64Array,
-  ),
+  uint8: info('uint8', 2, 0, 255, true),
+  int8: info('int8', 256, -128, 127, true),
+  int16: info('int16', 4, -32768, 32767, true),
+  uint16: info('uint16', 512, 0, 65535, true),
+  int32: info('int32', 8, -2147483648, 2147483647, false),
+  uint32: info('uint32', 768, 0, 4294967295, false),
+  int64: info('int64', 1024, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER, false),
+  uint64: info('uint64', 1280, 0, Number.MAX_SAFE_INTEGER, false),
+  float32: info('float32', 16, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, true),
+  float64: info('float64', 64, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, false),
 };
 
 /** Codes the standard defines that we recognise but cannot hold as one number per voxel. */

@@ -4,9 +4,9 @@
  * few volumes). The gather loops are written once per datatype so that each stays
  * monomorphic (one typed-array kind per loop) and V8 compiles it tight.
  */
-import { totalmem } from 'node:os';
 import { Matrix } from '../../linalg/matrix.js';
 import { UserError } from '../../util/errors.js';
+import { assertAllocation } from '../../util/memory.js';
 import { type ProgressSink, silentProgress } from '../../util/progress.js';
 import type { VoxelArray } from './datatypes.js';
 import { volumeCount, voxelsPerVolume } from './header.js';
@@ -132,15 +132,12 @@ export async function extractMasked(
   const nVol = volumeCount(header);
   const nVox = idx.length;
   const outBytes = nVol * nVox * 4;
-  if (outBytes > totalmem() / 2) {
-    throw new UserError(
-      `the masked matrix (${nVol} scans × ${nVox} voxels, float32) needs ${(outBytes / 2 ** 30).toFixed(1)} GiB, more than half of this machine's memory`,
-      {
-        file: path,
-        hint: 'use a smaller mask (e.g. cortical voxels or a parcellation), or extract fewer volumes per call',
-      },
-    );
-  }
+  assertAllocation(outBytes, {
+    what: 'the masked matrix',
+    driver: `${nVol} scans × ${nVox} voxels, float32`,
+    file: path,
+    hint: 'use a smaller mask (e.g. cortical voxels or a parcellation), or raise B2M_MAX_MEMORY',
+  });
   const out = new Float32Array(nVol * nVox);
   const gather = GATHER[header.datatype];
   const slope = header.scaling?.slope ?? 1;

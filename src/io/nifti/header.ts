@@ -328,6 +328,18 @@ export function parseNiftiHeader(bytes: Uint8Array, file: string): NiftiHeader {
     }
   });
   const dt = datatypeFromCode(raw.datatypeCode);
+  if (!('unsupported' in dt)) {
+    // Checked here, once, so no reader multiplies its way past 2^53 later.
+    const total = dims.reduce((a, b) => a * b, dt.bytes);
+    if (!Number.isSafeInteger(total)) {
+      throw headerError(
+        file,
+        `dims ${dims.join('×')} of ${dt.name} declare ${total.toExponential(2)} bytes of data, more than any file can hold`,
+        'dim',
+        'the header is damaged; copy the file again',
+      );
+    }
+  }
   if ('unsupported' in dt) {
     throw headerError(
       file,
@@ -336,10 +348,26 @@ export function parseNiftiHeader(bytes: Uint8Array, file: string): NiftiHeader {
       'convert the image to a supported datatype, e.g. float32',
     );
   }
-  // Some writers leave vox_offset at 0 in single files; the data then follows the header.
+  // Some writers leave vox_offset at 0 in single files; the data then follows the
+  // header. Any other value before the end of the header would read the header as
+  // voxels, and a negative one is damage: both are refused.
   const minOffset = size + 4;
   let voxOffset = raw.voxOffset;
-  if (!Number.isFinite(voxOffset) || voxOffset < minOffset) voxOffset = minOffset;
+  if (voxOffset === 0) voxOffset = minOffset;
+  if (!Number.isFinite(voxOffset) || voxOffset < 0) {
+    throw headerError(
+      file,
+      `vox_offset is ${raw.voxOffset}; it must be a byte position ≥ ${minOffset} (or 0)`,
+      'vox_offset',
+    );
+  }
+  if (voxOffset < minOffset) {
+    throw headerError(
+      file,
+      `vox_offset ${raw.voxOffset} lies inside the ${size}-byte header (+4 extension bytes); the data must start at byte ${minOffset} or later`,
+      'vox_offset',
+    );
+  }
   if (!Number.isInteger(voxOffset)) {
     throw headerError(file, `vox_offset ${raw.voxOffset} is not a whole number of bytes`, 'vox_offset');
   }

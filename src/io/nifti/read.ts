@@ -6,9 +6,10 @@
  */
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
-import { endianness, totalmem } from 'node:os';
+import { endianness } from 'node:os';
 import { createGunzip } from 'node:zlib';
 import { UserError } from '../../util/errors.js';
+import { assertAllocation, formatBytes } from '../../util/memory.js';
 import { DATATYPES, swapBytes, type VoxelArray } from './datatypes.js';
 import { dataBytes, type NiftiHeader, parseNiftiHeader, volumeCount, voxelsPerVolume } from './header.js';
 
@@ -23,6 +24,8 @@ export interface NiftiFileHeader extends NiftiHeader {
 }
 
 const MACHINE_LE = endianness() === 'LE';
+/** Deflate's largest possible compression ratio (RFC 1951: 258-byte matches in ~2 bits). */
+const MAX_DEFLATE_RATIO = 1032;
 /** Bytes read to parse a header in one go (header plus typical extensions). */
 const HEADER_PROBE = 64 * 1024;
 
@@ -103,7 +106,13 @@ async function readPrefix(fh: FileHandle, n: number): Promise<Buffer> {
  * Reads and checks the header of a `.nii` / `.nii.gz` file. For uncompressed files it
  * also checks that the file holds all the voxel data the dims promise.
  */
-export async function readNiftiHeader(path: string): Promise<NiftiFileHeader> {
+export async function readNiftiHeader(
+  path: string,
+  opts: {
+    /** Check that an uncompressed file holds all the data its dims declare (default true; off for metadata-only copies). */
+    checkSize?: boolean;
+  } = {},
+): Promise<NiftiFileHeader> {
   let fh: FileHandle;
   try {
     fh = await open(path, 'r');
@@ -118,11 +127,31 @@ export async function readNiftiHeader(path: string): Promise<NiftiFileHeader> {
     const read = (n: number) => (gzip ? gunzipPrefix(path, n) : readPrefix(fh, n));
     let bytes = await read(HEADER_PROBE);
     let header = parseNiftiHeader(bytes, path);
+    const declared = header.voxOffset + dataBytes(header);
+    const checkSize = opts.checkSize ?? true;
+    if (checkSize && !gzip && header.voxOffset > st.size) {
+      throw new UserError(
+        `vox_offset ${header.voxOffset} lies beyond the end of the file (${st.size} bytes)`,
+        { file: path, field: 'vox_offset', hint: 'the header is damaged, or the file was cut short' },
+      );
+    }
+    if (checkSize && gzip && declared > st.size * MAX_DEFLATE_RATIO + HEADER_PROBE) {
+      throw new UserError(
+        `dims ${header.dims.join('×')} ${header.datatype} declare ${formatBytes(declared)} of data, but a gzip file of ${formatBytes(st.size)} cannot hold more than ${MAX_DEFLATE_RATIO}× its size`,
+        { file: path, field: 'dim', hint: 'the header is damaged or the file was cut short; copy it again' },
+      );
+    }
     if (header.voxOffset > bytes.length && header.extensions.length > 0) {
+      assertAllocation(header.voxOffset, {
+        what: 'reading the header extensions',
+        driver: `vox_offset ${header.voxOffset}`,
+        file: path,
+        field: 'vox_offset',
+      });
       bytes = await read(header.voxOffset);
       header = parseNiftiHeader(bytes, path);
     }
-    if (!gzip) {
+    if (checkSize && !gzip) {
       const need = header.voxOffset + dataBytes(header);
       if (st.size < need) {
         throw new UserError(
@@ -173,6 +202,12 @@ export async function* iterateVolumes(path: string, opts: IterateOptions = {}): 
   const volBytes = voxelsPerVolume(header) * dt.bytes;
   const nVol = volumeCount(header);
   const perChunk = Math.max(1, Math.min(nVol, Math.floor((opts.chunkBytes ?? 8 << 20) / volBytes)));
+  assertAllocation(perChunk * volBytes * (header.gzip ? 1 : 2), {
+    what: 'reading one volume at a time',
+    driver: `one volume is ${header.dims.slice(0, 3).join('×')} ${header.datatype}`,
+    file: path,
+    field: 'dim',
+  });
   const swap = header.littleEndian !== MACHINE_LE;
   const view = (buf: Buffer, count: number) => {
     if (swap) swapBytes(buf.subarray(0, count * volBytes), dt.bytes);
@@ -318,12 +353,13 @@ export async function readNifti(path: string, opts: ReadOptions = {}): Promise<N
   const kind = as === 'auto' ? (dt.exactInFloat32 ? 'float32' : 'float64') : as;
   const n = voxelsPerVolume(header) * volumeCount(header);
   const bytes = n * (kind === 'raw' ? dt.bytes : kind === 'float32' ? 4 : 8);
-  if (bytes > totalmem() / 2) {
-    throw new UserError(
-      `reading the whole image needs ${(bytes / 2 ** 30).toFixed(1)} GiB, more than half of this machine's memory`,
-      { file: path, hint: 'extract masked voxels instead (extractMasked / Masker.transform), which streams' },
-    );
-  }
+  assertAllocation(bytes, {
+    what: 'reading the whole image',
+    driver: `dims ${header.dims.join('×')} as ${kind === 'raw' ? header.datatype : kind}`,
+    file: path,
+    field: 'dim',
+    hint: 'extract masked voxels instead (extractMasked / Masker.transform), which streams',
+  });
   const out: VoxelArray =
     kind === 'raw' ? dt.alloc(n) : kind === 'float32' ? new Float32Array(n) : new Float64Array(n);
   const vpv = voxelsPerVolume(header);
