@@ -24,11 +24,14 @@ import { prepareLibrary, retrieveClips, writeExcerpts, writeRetrievedAudio } fro
 import { writeFileAtomic } from '../util/atomic.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { RunConfig } from './config.js';
-import type { DecodeResults } from './run.js';
 import type { RunFolder } from './run-folder.js';
 import type { Artifact } from './stage.js';
+import type { DecodeStageOutput } from './stages/decode.js';
 import type { StimulusEmbeddings } from './stages/embed-stimuli.js';
 import type { PreparedSubject } from './stages/prepare.js';
+
+/** Results of the decode stage, by subject then decoder. */
+export type DecodeResults = Map<string, Map<string, DecodeStageOutput>>;
 
 export interface RunEvaluation {
   metrics: MetricsFile;

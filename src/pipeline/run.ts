@@ -29,7 +29,7 @@ import { unknownNameHint } from '../util/nearest.js';
 import { type ProgressSink, silentProgress } from '../util/progress.js';
 import { VERSION } from '../version.js';
 import type { RunConfig } from './config.js';
-import { evaluateRun, type RunEvaluation } from './evaluate-run.js';
+import { type DecodeResults, evaluateRun, type RunEvaluation } from './evaluate-run.js';
 import { LocalExecutor } from './executors/local.js';
 import type { Executor } from './executors/types.js';
 import { datasetRef, type JobSpec, makeJob, outputOf } from './jobs.js';
@@ -64,9 +64,6 @@ export interface RunResult {
   evaluation: RunEvaluation;
   seconds: number;
 }
-
-/** Results of the decode stage, by subject then decoder. */
-export type DecodeResults = Map<string, Map<string, DecodeStageOutput>>;
 
 function normaliseSubject(s: string): string {
   return s.startsWith('sub-') ? s : `sub-${s}`;
