@@ -18,6 +18,7 @@ import { type Design, loadDesign } from '../fmri/design.js';
 import { resolvePreprocessOptions } from '../fmri/preprocess/options.js';
 import { writeNpy } from '../io/npy.js';
 import { getBackend } from '../linalg/index.js';
+import { writeReport } from '../report/report.js';
 import type { LibraryIndex } from '../retrieve/build.js';
 import { listLibraryAudio } from '../retrieve/index.js';
 import { parseAlphas, validateAlphas } from '../ridge/options.js';
@@ -267,6 +268,14 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
       2,
     )}\n`,
   );
+
+  // The report reads what the stages wrote (and says so where a stage did not run).
+  if (config.report.enabled) {
+    const rep = await writeReport(folder.root, { progress });
+    log(
+      `report: ${rep.path} (${(rep.bytes / 2 ** 20).toFixed(1)} MiB + ${(rep.assetBytes / 2 ** 20).toFixed(1)} MiB of images) in ${rep.seconds.toFixed(1)} s`,
+    );
+  }
 
   const seconds = (performance.now() - t0) / 1000;
   await writeManifest(folder, {
