@@ -52,7 +52,8 @@ export async function fitLogistic(
   if (!Number.isInteger(K) || K < 2) throw new UserError(`need at least 2 classes, got ${K}`);
   for (let i = 0; i < n; i++) {
     const c = y[i] as number;
-    if (!Number.isInteger(c) || c < 0 || c >= K) throw new UserError(`label ${c} at row ${i} is not in 0..${K - 1}`);
+    if (!Number.isInteger(c) || c < 0 || c >= K)
+      throw new UserError(`label ${c} at row ${i} is not in 0..${K - 1}`);
   }
   for (let i = 0; i < X.data.length; i++)
     if (!Number.isFinite(X.data[i] as number)) throw new UserError('features contain NaN or Inf');
