@@ -83,7 +83,7 @@ export const composerGenerator: Generator = {
           condition: request.condition,
           durationS: ctx.durationS,
           sampleRate: ctx.sampleRate,
-          targetDbfs: -18,
+          targetDbfs: ctx.targetDbfs,
           windows: ctx.windows,
         });
       }

@@ -65,7 +65,7 @@ export interface ProbeOptions {
   /** CV folds (default 5). */
   folds?: number;
   seed?: number;
-  /** Logistic λ grid (default 10^-1 … 10^3). */
+  /** Logistic λ grid (default 1, 10, 100, 1000). */
   lambdas?: readonly number[];
   /** Ridge alpha grid (default 10^-1 … 10^5). */
   alphas?: readonly number[];
@@ -154,7 +154,7 @@ export async function fitCategoricalProbe(
           lambda,
           backend,
           maxIter: 300,
-          tol: 1e-5,
+          tol: 1e-3,
           init: prev ? { coef: prev.coef, intercept: prev.intercept } : undefined,
         },
       );
@@ -171,7 +171,7 @@ export async function fitCategoricalProbe(
     }
     if (loss < best.loss - 1e-9) best = { lambda, loss, accuracy: correct / n };
   }
-  const model = await fitLogistic(X, y, K, { lambda: best.lambda, backend, maxIter: 500, tol: 1e-6 });
+  const model = await fitLogistic(X, y, K, { lambda: best.lambda, backend, maxIter: 500, tol: 1e-4 });
   const counts = new Array<number>(K).fill(0);
   for (const c of y) counts[c] = (counts[c] as number) + 1;
   return { model, lambda: best.lambda, accuracy: best.accuracy, chance: Math.max(...counts) / n };
@@ -255,7 +255,7 @@ export async function fitAttributeProbes(
     Array.from({ length: n }, (_, i) => i),
   );
   const folds = randomFolds(n, K, opts.seed ?? 0);
-  const lambdas = opts.lambdas ?? [0.1, 1, 10, 100, 1000];
+  const lambdas = opts.lambdas ?? [1, 10, 100, 1000];
   const scores: ProbeScore[] = [];
   const categorical = {} as Record<CategoricalName, LogisticModel>;
   for (const name of Object.keys(CATEGORICAL) as CategoricalName[]) {

@@ -90,6 +90,8 @@ export interface GenerationShared {
   tagger: Tagger;
   /** Analyses of the test stimuli, in clip order (embedding = the true one). */
   stimuli: ClipAnalysis[];
+  /** Mean RMS level of the test stimuli, dBFS: generated audio is rendered at it. */
+  targetDbfs: number;
   /** generator name → baselines, filled on first use. */
   baselines: Map<string, { oracle: Baseline; random: Baseline; randomSources: string[] }>;
 }
@@ -175,7 +177,8 @@ export async function prepareGeneration(input: PrepareGenerationInput): Promise<
       acoustic: stimSummaries[i] as AcousticSummary,
     }),
   );
-  return { input, probes, tagger, stimuli, baselines: new Map() };
+  const targetDbfs = stimSummaries.reduce((a, s) => a + s.loudnessDb, 0) / Math.max(1, n);
+  return { input, probes, tagger, stimuli, targetDbfs, baselines: new Map() };
 }
 
 export interface GenerateOptions {
@@ -304,6 +307,7 @@ export async function generateForSubject(input: GenerateForSubjectInput): Promis
     candidates: N,
     durationS: GENERATED_SECONDS,
     sampleRate: GENERATED_RATE,
+    targetDbfs: shared.targetDbfs,
     windows: shared.input.windows,
     embedder: { name: shared.input.embedder.name, options: shared.input.embedder.options },
     toClip: clipLevelStandardiser(shared.input.standardizer),

@@ -39,6 +39,8 @@ export interface GeneratorContext {
   /** Length of a sample in seconds (15) and its rate (22,050 Hz). */
   durationS: number;
   sampleRate: number;
+  /** RMS level to render at, dBFS (the stimuli's mean, so loudness is comparable). */
+  targetDbfs: number;
   windows: WindowSpec;
   /** The run's embedder, by registry name (workers create their own). */
   embedder: { name: string; options?: EmbedderOptions };

@@ -6,10 +6,12 @@
  *   against the stimuli's (chance 0.5).
  * - Tag agreement (tagger.ts, which does not share the decoding embedding):
  *   agreement@n = |top-n(stimulus) ∩ top-n(reconstruction)| / n for genre (n = 2),
- *   instrument family (n = 2) and mood (n = 1).
+ *   instrument family (n = 2) and mood (n = 1). Instrument families are ranked by
+ *   salience (probability over the family's share of the library), else drums and
+ *   bass, present in most tracks, would be everyone's top 2 and the metric empty.
  * - Acoustic: Pearson r of the mean log-mel spectra (`logmel_r`) and of the mean
  *   chroma (`chroma_r`), same estimated key (`key_match`), |tempo difference| in
- *   BPM (`tempo_error_bpm`, lower is better), |RMS level difference| in dB
+ *   BPM forgiving octave errors (`tempo_error_bpm`, lower is better), |RMS level difference| in dB
  *   (`loudness_diff_db`, lower is better).
  *
  * Chance of every pairwise metric is its mean over mismatched pairs
@@ -42,7 +44,10 @@ export function agreementAtN(a: readonly number[], b: readonly number[], n: numb
 /** The pairwise metrics: name → (function, which side is better). */
 export const PAIRWISE: Readonly<Record<string, { f: Pairwise; better: 'higher' | 'lower' }>> = {
   genre_top2: { f: (r, s) => agreementAtN(s.tags.genre, r.tags.genre, 2), better: 'higher' },
-  instrument_top2: { f: (r, s) => agreementAtN(s.tags.instruments, r.tags.instruments, 2), better: 'higher' },
+  instrument_top2: {
+    f: (r, s) => agreementAtN(s.tags.instrumentSalience, r.tags.instrumentSalience, 2),
+    better: 'higher',
+  },
   mood_top1: { f: (r, s) => agreementAtN(s.tags.mood, r.tags.mood, 1), better: 'higher' },
   logmel_r: {
     f: (r, s) => finiteOr0(pearson(r.acoustic.melProfile, s.acoustic.melProfile)),
@@ -54,9 +59,18 @@ export const PAIRWISE: Readonly<Record<string, { f: Pairwise; better: 'higher' |
       r.acoustic.key.tonic === s.acoustic.key.tonic && r.acoustic.key.major === s.acoustic.key.major ? 1 : 0,
     better: 'higher',
   },
-  tempo_error_bpm: { f: (r, s) => Math.abs(r.acoustic.tempo - s.acoustic.tempo), better: 'lower' },
+  tempo_error_bpm: { f: (r, s) => tempoError(r.acoustic.tempo, s.acoustic.tempo), better: 'lower' },
   loudness_diff_db: { f: (r, s) => Math.abs(r.acoustic.loudnessDb - s.acoustic.loudnessDb), better: 'lower' },
 };
+
+/**
+ * |tempo difference| in BPM, forgiving octave errors (a tempo estimate often lands
+ * on half or double the felt beat): the smallest of |a − b|, |2a − b|, |a − 2b|,
+ * measured in the stimulus's BPM.
+ */
+export function tempoError(rec: number, stim: number): number {
+  return Math.min(Math.abs(rec - stim), Math.abs(2 * rec - stim), Math.abs(rec / 2 - stim));
+}
 
 function finiteOr0(v: number): number {
   return Number.isFinite(v) ? v : 0;

@@ -44,6 +44,8 @@ export interface Tags {
   mood: number[];
   /** INSTRUMENT_FAMILIES order: probability each plays. */
   instruments: number[];
+  /** Probability over the family's share of the training library: what stands out in this clip. */
+  instrumentSalience: number[];
 }
 
 export interface TaggerHeadScore {
@@ -76,6 +78,8 @@ interface Heads {
   instruments: LogisticModel[];
   mean: Float64Array;
   scale: Float64Array;
+  /** Share of training tracks each family plays in. */
+  prior: Float64Array;
 }
 
 export class Tagger {
@@ -115,6 +119,7 @@ async function tagWith(h: Heads, F: Matrix): Promise<Tags[]> {
     genre: Array.from(G.data.subarray(i * GENRES.length, (i + 1) * GENRES.length)),
     mood: Array.from(M.data.subarray(i * MOODS.length, (i + 1) * MOODS.length)),
     instruments: I.map((P) => P.data[i * 2 + 1] as number),
+    instrumentSalience: I.map((P, f) => (P.data[i * 2 + 1] as number) / Math.max(1e-3, h.prior[f] as number)),
   }));
 }
 
@@ -157,7 +162,11 @@ async function fitHeads(F: Matrix, attrs: readonly MusicAttributes[], seed: numb
     const y = attrs.map((a) => (a.instruments.includes(f) ? 1 : 0));
     instruments.push((await fitCategoricalProbe(Z, y, 2, folds, lambdas, be)).model);
   }
-  return { genre: genre.model, mood: mood.model, instruments, mean, scale };
+  const prior = Float64Array.from(
+    INSTRUMENT_FAMILIES,
+    (f) => attrs.filter((a) => a.instruments.includes(f)).length / n,
+  );
+  return { genre: genre.model, mood: mood.model, instruments, mean, scale, prior };
 }
 
 /** Indices of the k largest values (ties to the lower index). */
