@@ -73,6 +73,8 @@ export interface PrepareGenerationInput {
   standardizer: Standardizer;
   windows: WindowSpec;
   seed?: number;
+  /** Length of generated samples and of the analysed excerpts, seconds (default 15: the stimuli's). */
+  durationS?: number;
   /** Worker threads for rendering and analysis (default 2). */
   workers?: number;
   soundfont?: string;
@@ -142,14 +144,19 @@ export async function prepareGeneration(input: PrepareGenerationInput): Promise<
   const summaries = await analyseMany(
     [
       ...input.library.map(
-        (t, index): AnalyseJob => ({ kind: 'analyse', index, path: t.path, maxSeconds: GENERATED_SECONDS }),
+        (t, index): AnalyseJob => ({
+          kind: 'analyse',
+          index,
+          path: t.path,
+          maxSeconds: input.durationS ?? GENERATED_SECONDS,
+        }),
       ),
       ...input.clips.map(
         (c, k): AnalyseJob => ({
           kind: 'analyse',
           index: input.library.length + k,
           path: c.path,
-          maxSeconds: GENERATED_SECONDS,
+          maxSeconds: input.durationS ?? GENERATED_SECONDS,
         }),
       ),
     ],
@@ -305,7 +312,7 @@ export async function generateForSubject(input: GenerateForSubjectInput): Promis
     );
   const ctx: GeneratorContext = {
     candidates: N,
-    durationS: GENERATED_SECONDS,
+    durationS: shared.input.durationS ?? GENERATED_SECONDS,
     sampleRate: GENERATED_RATE,
     targetDbfs: shared.targetDbfs,
     windows: shared.input.windows,
