@@ -11,7 +11,6 @@ import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { sampleRequest } from './condition.js';
 import type { CandidateJob, CandidateResult } from './job.js';
-import { runJobs } from './pool.js';
 import type {
   CandidateRecord,
   GeneratedClip,
@@ -93,51 +92,46 @@ export const composerGenerator: Generator = {
       jobs.length,
     );
     let done = 0;
-    await runJobs<CandidateJob, CandidateResult>(
-      jobs,
-      { soundfont: ctx.soundfont, embedder: ctx.embedder.name, embedderOptions: ctx.embedder.options ?? {} },
-      ctx.workers,
-      async (r: CandidateResult) => {
-        const ti = Math.floor(r.index / N);
-        const k = r.index % N;
-        const slot = slots[ti] as Slot;
-        const clipVec = ctx.toClip(new Matrix(r.rows, r.cols, r.embedding));
-        const score = cosine(clipVec, slot.target.embedding);
-        let brainScore: number | undefined;
-        if (ctx.brain) {
-          const pred = await ctx.brain.predict(new Matrix(1, clipVec.length, clipVec));
-          brainScore = pearson(Array.from(pred.data), Array.from(ctx.brain.measured(slot.target.clip)));
-        }
-        const c = r.composed;
-        slot.candidates.push({
-          index: k,
-          score,
-          ...(brainScore === undefined ? {} : { brainScore }),
-          request: requests.get(r.index) as CandidateRecord['request'],
-          composed: {
-            genre: c.genre,
-            tempo: c.tempo,
-            meter: c.meter,
-            swing: c.swing,
-            key: c.key,
-            mode: c.mode,
-            instruments: c.instruments,
-            parts: c.parts,
-            energy: c.energy,
-            valence: c.valence,
-            mood: c.mood,
-            noteRate: c.noteRate,
-          },
-        });
-        // Ties go to the lower index, so the outcome does not depend on arrival order.
-        const better = (b: Slot['bestEmb'], s: number) => !b || s > b.score || (s === b.score && k < b.index);
-        if (better(slot.bestEmb, score))
-          slot.bestEmb = { index: k, score, audio: r.samples, embedding: clipVec };
-        if (brainScore !== undefined && better(slot.bestBrain, brainScore))
-          slot.bestBrain = { index: k, score: brainScore, audio: r.samples, embedding: clipVec };
-        ctx.progress?.update(++done);
-      },
-    );
+    await ctx.pool.run<CandidateJob, CandidateResult>(jobs, async (r: CandidateResult) => {
+      const ti = Math.floor(r.index / N);
+      const k = r.index % N;
+      const slot = slots[ti] as Slot;
+      const clipVec = ctx.toClip(new Matrix(r.rows, r.cols, r.embedding));
+      const score = cosine(clipVec, slot.target.embedding);
+      let brainScore: number | undefined;
+      if (ctx.brain) {
+        const pred = await ctx.brain.predict(new Matrix(1, clipVec.length, clipVec));
+        brainScore = pearson(Array.from(pred.data), Array.from(ctx.brain.measured(slot.target.clip)));
+      }
+      const c = r.composed;
+      slot.candidates.push({
+        index: k,
+        score,
+        ...(brainScore === undefined ? {} : { brainScore }),
+        request: requests.get(r.index) as CandidateRecord['request'],
+        composed: {
+          genre: c.genre,
+          tempo: c.tempo,
+          meter: c.meter,
+          swing: c.swing,
+          key: c.key,
+          mode: c.mode,
+          instruments: c.instruments,
+          parts: c.parts,
+          energy: c.energy,
+          valence: c.valence,
+          mood: c.mood,
+          noteRate: c.noteRate,
+        },
+      });
+      // Ties go to the lower index, so the outcome does not depend on arrival order.
+      const better = (b: Slot['bestEmb'], s: number) => !b || s > b.score || (s === b.score && k < b.index);
+      if (better(slot.bestEmb, score))
+        slot.bestEmb = { index: k, score, audio: r.samples, embedding: clipVec };
+      if (brainScore !== undefined && better(slot.bestBrain, brainScore))
+        slot.bestBrain = { index: k, score: brainScore, audio: r.samples, embedding: clipVec };
+      ctx.progress?.update(++done);
+    });
     ctx.progress?.finish();
     return slots.map((s): GeneratedClip => {
       const kept = ctx.select === 'brain' ? s.bestBrain : s.bestEmb;

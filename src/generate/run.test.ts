@@ -20,6 +20,7 @@ import { Rng } from '../util/rng.js';
 import type { MusicAttributes } from './attributes.js';
 import { GENERATORS, generatorByName } from './registry.js';
 import {
+  closeGeneration,
   type GenerationFile,
   generateForSubject,
   type PrepareGenerationInput,
@@ -97,11 +98,13 @@ before(async () => {
     standardizer: Standardizer.fit(rand(40)),
     windows: { window: 2, stride: 1 },
     seed: 7,
+    probeOptions: { folds: 3, lambdas: [10, 100], alphas: [10, 1000] },
     durationS: SECONDS,
     workers: 1,
   };
 });
 after(async () => {
+  await closeGeneration(shared1);
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -161,6 +164,7 @@ describe('generateForSubject', () => {
         outDir: out,
         options: { candidates: 2 },
       });
+      if (shared !== shared1) await closeGeneration(shared);
       const files = await listAll(out);
       const record = JSON.parse(
         await readFile(join(out, 'generation', 'sub-001', 'composer.json'), 'utf8'),

@@ -41,8 +41,8 @@ import { Rng } from '../util/rng.js';
 import type { MusicAttributes } from './attributes.js';
 import { checkContext } from './composer.js';
 import type { AnalyseJob, AnalyseResult } from './job.js';
-import { runJobs } from './pool.js';
-import { type AttributeProbes, fitAttributeProbes, type ProbeScore } from './probes.js';
+import { JobPool } from './pool.js';
+import { type AttributeProbes, fitAttributeProbes, type ProbeOptions, type ProbeScore } from './probes.js';
 import { generatorByName } from './registry.js';
 import type { BrainSelection, GeneratedClip, GenerationTarget, GeneratorContext } from './types.js';
 
@@ -73,6 +73,8 @@ export interface PrepareGenerationInput {
   standardizer: Standardizer;
   windows: WindowSpec;
   seed?: number;
+  /** Probe CV settings (folds, grids); defaults in probes.ts. */
+  probeOptions?: Omit<ProbeOptions, 'seed'>;
   /** Length of generated samples and of the analysed excerpts, seconds (default 15: the stimuli's). */
   durationS?: number;
   /** Worker threads for rendering and analysis (default 2). */
@@ -94,6 +96,8 @@ export interface GenerationShared {
   stimuli: ClipAnalysis[];
   /** Mean RMS level of the test stimuli, dBFS: generated audio is rendered at it. */
   targetDbfs: number;
+  /** The rendering/analysis threads; `closeGeneration` stops them. */
+  pool: JobPool;
   /** generator name → baselines, filled on first use. */
   baselines: Map<string, { oracle: Baseline; random: Baseline; randomSources: string[] }>;
 }
@@ -108,62 +112,67 @@ function checkTrainingIsNotTest(clips: readonly TestClip[], attrs: readonly Musi
     });
 }
 
-async function analyseMany(
-  jobs: AnalyseJob[],
-  workers: number,
-  soundfont: string,
-  embedder: PrepareGenerationInput['embedder'],
-): Promise<AcousticSummary[]> {
+async function analyseMany(pool: JobPool, jobs: AnalyseJob[]): Promise<AcousticSummary[]> {
   const out: AcousticSummary[] = new Array(jobs.length);
-  await runJobs<AnalyseJob, AnalyseResult>(
-    jobs,
-    { soundfont, embedder: embedder.name, embedderOptions: embedder.options ?? {} },
-    workers,
-    (r) => {
-      out[r.index] = r.summary;
-    },
-  );
+  await pool.run<AnalyseJob, AnalyseResult>(jobs, (r) => {
+    out[r.index] = r.summary;
+  });
   return out;
 }
 
 /** Builds the per-run shared state (probes, tagger, stimulus analyses). */
 export async function prepareGeneration(input: PrepareGenerationInput): Promise<GenerationShared> {
-  const progress = input.progress ?? silentProgress;
   const n = input.clips.length;
   if (input.truth.rows !== n)
     throw new UserError(`truth has ${input.truth.rows} rows for ${n} test clips`, { field: 'truth' });
   checkTrainingIsNotTest(input.clips, input.training.attributes);
   const workers = input.workers ?? 2;
   const soundfont = input.soundfont ?? DEFAULT_SOUNDFONT;
+  const pool = new JobPool(
+    { soundfont, embedder: input.embedder.name, embedderOptions: input.embedder.options ?? {} },
+    workers,
+  );
+  try {
+    return await prepareWith(input, pool);
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
+}
+
+/** Stops the shared threads (safe to call twice). */
+export async function closeGeneration(shared: GenerationShared): Promise<void> {
+  await shared.pool.close();
+}
+
+async function prepareWith(input: PrepareGenerationInput, pool: JobPool): Promise<GenerationShared> {
+  const progress = input.progress ?? silentProgress;
+  const n = input.clips.length;
   progress.start('generation: fitting conditioning probes', 1);
   const probes = await fitAttributeProbes(input.training.embeddings, input.training.attributes, {
+    ...input.probeOptions,
     seed: input.seed ?? 0,
   });
   progress.finish();
   progress.start(`generation: analysing ${input.library.length} library tracks and ${n} stimuli`, 1);
-  const summaries = await analyseMany(
-    [
-      ...input.library.map(
-        (t, index): AnalyseJob => ({
-          kind: 'analyse',
-          index,
-          path: t.path,
-          maxSeconds: input.durationS ?? GENERATED_SECONDS,
-        }),
-      ),
-      ...input.clips.map(
-        (c, k): AnalyseJob => ({
-          kind: 'analyse',
-          index: input.library.length + k,
-          path: c.path,
-          maxSeconds: input.durationS ?? GENERATED_SECONDS,
-        }),
-      ),
-    ],
-    workers,
-    soundfont,
-    input.embedder,
-  );
+  const summaries = await analyseMany(pool, [
+    ...input.library.map(
+      (t, index): AnalyseJob => ({
+        kind: 'analyse',
+        index,
+        path: t.path,
+        maxSeconds: input.durationS ?? GENERATED_SECONDS,
+      }),
+    ),
+    ...input.clips.map(
+      (c, k): AnalyseJob => ({
+        kind: 'analyse',
+        index: input.library.length + k,
+        path: c.path,
+        maxSeconds: input.durationS ?? GENERATED_SECONDS,
+      }),
+    ),
+  ]);
   progress.finish();
   const libFeat = Matrix.zeros(input.library.length, ACOUSTIC_STATS.dim, 'float64');
   for (let i = 0; i < input.library.length; i++)
@@ -185,7 +194,7 @@ export async function prepareGeneration(input: PrepareGenerationInput): Promise<
     }),
   );
   const targetDbfs = stimSummaries.reduce((a, s) => a + s.loudnessDb, 0) / Math.max(1, n);
-  return { input, probes, tagger, stimuli, targetDbfs, baselines: new Map() };
+  return { input, probes, tagger, stimuli, targetDbfs, pool, baselines: new Map() };
 }
 
 export interface GenerateOptions {
@@ -254,16 +263,10 @@ function clipLevelStandardiser(st: Standardizer): (raw: Matrix<Float32Array>) =>
   };
 }
 
-async function analyseGenerated(
-  shared: GenerationShared,
-  clips: GeneratedClip[],
-  workers: number,
-): Promise<ClipAnalysis[]> {
+async function analyseGenerated(shared: GenerationShared, clips: GeneratedClip[]): Promise<ClipAnalysis[]> {
   const summaries = await analyseMany(
+    shared.pool,
     clips.map((c, index) => ({ kind: 'analyse', index, samples: c.audio, sampleRate: c.sampleRate })),
-    workers,
-    shared.input.soundfont ?? DEFAULT_SOUNDFONT,
-    shared.input.embedder,
   );
   const F = Matrix.zeros(clips.length, ACOUSTIC_STATS.dim, 'float64');
   for (const [i, s] of summaries.entries()) F.data.set(s.features, i * F.cols);
@@ -319,7 +322,7 @@ export async function generateForSubject(input: GenerateForSubjectInput): Promis
     embedder: { name: shared.input.embedder.name, options: shared.input.embedder.options },
     toClip: clipLevelStandardiser(shared.input.standardizer),
     soundfont: shared.input.soundfont ?? DEFAULT_SOUNDFONT,
-    workers: shared.input.workers ?? 2,
+    pool: shared.pool,
     select,
     brain: opts.brain,
     progress: input.progress,
@@ -368,8 +371,8 @@ export async function generateForSubject(input: GenerateForSubjectInput): Promis
       );
       const randomSources = randomRows.map((r) => shared.input.training.attributes[r]?.id ?? String(r));
       base = {
-        oracle: { clips: oracleClips, analyses: await analyseGenerated(shared, oracleClips, ctx.workers) },
-        random: { clips: randomClips, analyses: await analyseGenerated(shared, randomClips, ctx.workers) },
+        oracle: { clips: oracleClips, analyses: await analyseGenerated(shared, oracleClips) },
+        random: { clips: randomClips, analyses: await analyseGenerated(shared, randomClips) },
         randomSources,
       };
       await writeClips(join(input.outDir, 'audio', 'generated', 'oracle', name), oracleClips, () => ({
@@ -389,7 +392,7 @@ export async function generateForSubject(input: GenerateForSubjectInput): Promis
       })),
       ctx,
     );
-    const analyses = await analyseGenerated(shared, brainClips, ctx.workers);
+    const analyses = await analyseGenerated(shared, brainClips);
     const set: MetricSet = { ...reconstructionMetrics(shared.stimuli, analyses) };
     for (const [label, b] of [
       ['oracle', base.oracle],

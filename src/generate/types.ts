@@ -9,6 +9,7 @@ import type { Matrix } from '../linalg/matrix.js';
 import type { TrackAttributes } from '../synth/music/index.js';
 import type { ProgressSink } from '../util/progress.js';
 import type { CandidateRequest } from './condition.js';
+import type { JobPool } from './pool.js';
 import type { PredictedAttributes } from './probes.js';
 
 /** One thing to generate for. */
@@ -47,7 +48,8 @@ export interface GeneratorContext {
   /** Raw window embeddings (n_windows × dim) → the standardised clip-level vector (dim). */
   toClip(raw: Matrix<Float32Array>): Float32Array;
   soundfont: string;
-  workers: number;
+  /** Rendering/embedding threads (persistent across calls; see pool.ts). */
+  pool: JobPool;
   /** Which score keeps a candidate: cosine to the target embedding, or the brain's. */
   select: 'embedding' | 'brain';
   brain?: BrainSelection;

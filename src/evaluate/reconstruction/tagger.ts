@@ -160,7 +160,8 @@ async function fitHeads(F: Matrix, attrs: readonly MusicAttributes[], seed: numb
   const instruments: LogisticModel[] = [];
   for (const f of INSTRUMENT_FAMILIES) {
     const y = attrs.map((a) => (a.instruments.includes(f) ? 1 : 0));
-    instruments.push((await fitCategoricalProbe(Z, y, 2, folds, lambdas, be)).model);
+    // Two λ for the sixteen binary heads: they are many and each is easy.
+    instruments.push((await fitCategoricalProbe(Z, y, 2, folds, [3, 30], be)).model);
   }
   const prior = Float64Array.from(
     INSTRUMENT_FAMILIES,
