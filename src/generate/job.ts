@@ -4,6 +4,7 @@
  * composed, and embed the audio with the run's embedder.
  */
 import { decodeAudioFile, toMono } from '../audio/decode.js';
+import { encodeMp3 } from '../audio/encode.js';
 import { prepareAudio } from '../embed/prepare.js';
 import { createEmbedder, type EmbedderOptions } from '../embed/registry.js';
 import type { Embedder, WindowSpec } from '../embed/types.js';
@@ -49,8 +50,23 @@ export interface AnalyseResult {
   summary: AcousticSummary;
 }
 
-export type Job = CandidateJob | AnalyseJob;
-export type JobResult = CandidateResult | AnalyseResult;
+/** MP3 encoding of given samples (lamejs is slow: it runs on the pool too). */
+export interface Mp3Job {
+  kind: 'mp3';
+  index: number;
+  samples: Float32Array;
+  sampleRate: number;
+  kbps: number;
+}
+
+export interface Mp3Result {
+  kind: 'mp3';
+  index: number;
+  bytes: Uint8Array;
+}
+
+export type Job = CandidateJob | AnalyseJob | Mp3Job;
+export type JobResult = CandidateResult | AnalyseResult | Mp3Result;
 
 export interface CandidateResult {
   kind: 'candidate';
@@ -76,6 +92,10 @@ export class CandidateRunner {
   constructor(readonly settings: JobSettings) {}
 
   async run(job: Job): Promise<JobResult> {
+    if (job.kind === 'mp3') {
+      const { bytes } = await encodeMp3(job.samples, job.sampleRate, { kbps: job.kbps });
+      return { kind: 'mp3', index: job.index, bytes };
+    }
     return job.kind === 'analyse' ? this.analyse(job) : this.candidate(job);
   }
 

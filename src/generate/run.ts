@@ -19,7 +19,6 @@
  * generator or N < 1 leaves the run folder untouched.
  */
 import { join } from 'node:path';
-import { encodeMp3 } from '../audio/encode.js';
 import type { EmbedderOptions } from '../embed/registry.js';
 import type { Standardizer } from '../embed/standardize.js';
 import type { WindowSpec } from '../embed/types.js';
@@ -40,7 +39,7 @@ import { type ProgressSink, silentProgress } from '../util/progress.js';
 import { Rng } from '../util/rng.js';
 import type { MusicAttributes } from './attributes.js';
 import { checkContext } from './composer.js';
-import type { AnalyseJob, AnalyseResult } from './job.js';
+import type { AnalyseJob, AnalyseResult, Mp3Job, Mp3Result } from './job.js';
 import { JobPool } from './pool.js';
 import { type AttributeProbes, fitAttributeProbes, type ProbeOptions, type ProbeScore } from './probes.js';
 import { generatorByName } from './registry.js';
@@ -50,7 +49,9 @@ import type { BrainSelection, GeneratedClip, GenerationTarget, GeneratorContext 
 export const GENERATED_SECONDS = 15;
 export const GENERATED_RATE = 22050;
 /** Candidates per clip by default: fits 5 subjects × 60 clips in the demo's budget on 2 cores (bench/generate.bench.ts). */
-export const DEFAULT_CANDIDATES = 3;
+export const DEFAULT_CANDIDATES = 2;
+/** MP3 bit rate of written samples: 64 kbit/s mono is plenty for 22,050 Hz, and lamejs costs a third less than at 96. */
+export const MP3_KBPS = 64;
 
 export interface TestClip {
   id: string;
@@ -282,16 +283,39 @@ function rowsOf(M: Matrix): Float32Array[] {
   return Array.from({ length: M.rows }, (_, i) => Float32Array.from(M.row(i)));
 }
 
-async function writeClips(dir: string, clips: GeneratedClip[], extra: (i: number) => object): Promise<void> {
+async function writeClips(
+  pool: JobPool,
+  dir: string,
+  clips: GeneratedClip[],
+  extra: (i: number) => object,
+): Promise<void> {
+  const mp3 = new Array<Uint8Array>(clips.length);
+  await pool.run<Mp3Job, Mp3Result>(
+    clips.map((c, index) => ({
+      kind: 'mp3',
+      index,
+      samples: c.audio,
+      sampleRate: c.sampleRate,
+      kbps: MP3_KBPS,
+    })),
+    (r) => {
+      mp3[r.index] = r.bytes;
+    },
+  );
   await writeDirAtomic(dir, async (tmp) => {
     for (const [i, c] of clips.entries()) {
-      const { bytes } = await encodeMp3(c.audio, c.sampleRate, { kbps: 96 });
-      await writeFileAtomic(join(tmp, `${c.clip}.mp3`), bytes);
+      await writeFileAtomic(join(tmp, `${c.clip}.mp3`), mp3[i] as Uint8Array);
       const kept = c.candidates.find((k) => k.index === c.kept);
-      await writeFileAtomic(
-        join(tmp, `${c.clip}.json`),
-        `${JSON.stringify({ clip: c.clip, kept: c.kept, score: kept?.score, conditionedOn: kept?.request, composed: kept?.composed, attributes: c.attributes, ...extra(i) }, null, 2)}\n`,
-      );
+      const record = {
+        clip: c.clip,
+        kept: c.kept,
+        score: kept?.score,
+        conditionedOn: kept?.request,
+        composed: kept?.composed,
+        attributes: c.attributes,
+        ...extra(i),
+      };
+      await writeFileAtomic(join(tmp, `${c.clip}.json`), `${JSON.stringify(record, null, 2)}\n`);
     }
   });
 }
@@ -375,12 +399,22 @@ export async function generateForSubject(input: GenerateForSubjectInput): Promis
         random: { clips: randomClips, analyses: await analyseGenerated(shared, randomClips) },
         randomSources,
       };
-      await writeClips(join(input.outDir, 'audio', 'generated', 'oracle', name), oracleClips, () => ({
-        conditionedOnEmbedding: 'true',
-      }));
-      await writeClips(join(input.outDir, 'audio', 'generated', 'random', name), randomClips, (i) => ({
-        conditionedOnEmbedding: `random training clip ${base?.randomSources[i] ?? randomSources[i]}`,
-      }));
+      await writeClips(
+        shared.pool,
+        join(input.outDir, 'audio', 'generated', 'oracle', name),
+        oracleClips,
+        () => ({
+          conditionedOnEmbedding: 'true',
+        }),
+      );
+      await writeClips(
+        shared.pool,
+        join(input.outDir, 'audio', 'generated', 'random', name),
+        randomClips,
+        (i) => ({
+          conditionedOnEmbedding: `random training clip ${base?.randomSources[i] ?? randomSources[i]}`,
+        }),
+      );
       shared.baselines.set(name, base);
     }
     const brainClips = await gen.generate(
@@ -433,7 +467,7 @@ export async function generateForSubject(input: GenerateForSubjectInput): Promis
       })),
       metrics: set,
     };
-    await writeClips(join(input.outDir, 'audio', 'generated', sub, name), brainClips, () => ({
+    await writeClips(shared.pool, join(input.outDir, 'audio', 'generated', sub, name), brainClips, () => ({
       subject: sub,
     }));
     await writeFileAtomic(

@@ -11,7 +11,12 @@ const runner = new CandidateRunner(workerData as JobSettings);
 parentPort?.on('message', async (job: Job) => {
   try {
     const r = await runner.run(job);
-    const transfer = r.kind === 'candidate' ? [r.samples.buffer, r.embedding.buffer] : [];
+    const transfer =
+      r.kind === 'candidate'
+        ? [r.samples.buffer, r.embedding.buffer]
+        : r.kind === 'mp3'
+          ? [r.bytes.buffer]
+          : [];
     parentPort?.postMessage({ ok: true, result: r }, transfer as ArrayBuffer[]);
   } catch (e) {
     parentPort?.postMessage({ ok: false, index: job.index, message: (e as Error).stack ?? String(e) });
