@@ -30,6 +30,8 @@ export interface CandidateRequest {
   /** Families drawn to play (each with its predicted probability). */
   families: InstrumentFamily[];
   condition: Conditioning;
+  /** `anchored`: the library track whose score was varied. */
+  anchor?: string;
 }
 
 /** Weight of an instrument whose family was not drawn (small, so a pool never empties). */

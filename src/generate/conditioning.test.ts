@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { analyseAudio } from '../evaluate/reconstruction/acoustic.js';
 import {
   compose,
+  composeTrack,
   describe as describeTrack,
   GENRES,
   loadSoundfont,
@@ -55,6 +56,26 @@ describe('composer conditioning', () => {
       assert.ok(Math.abs(est.tempo - c.tempo) < 3, `${c.genre}: tempo ${est.tempo} vs ${c.tempo}`);
       assert.equal(est.key.tonic, c.tonic, `${c.genre}: tonic`);
     }
+  });
+
+  it("anchored: the retrieved track's own stream, moved to the predicted tempo and key", () => {
+    const id = 'jazz.00105';
+    const original = composeTrack(id, 3);
+    // The anchored generator recomposes on the track's seed stream: unconditioned, that is the track.
+    assert.deepEqual(compose('jazz', new Rng(`music:3:${id}`), {}), original);
+    const varied = compose('jazz', new Rng(`music:3:${id}`), {
+      condition: { tempo: 150, tonic: 9, mode: 'minor', familyWeights: { piano: 1 }, otherFamilies: 0.05 },
+    });
+    // Same form (a faster tempo may need more sections to fill the excerpt) and the same roles.
+    const common = Math.min(varied.form.length, original.form.length);
+    assert.deepEqual(varied.form.slice(0, common), original.form.slice(0, common));
+    assert.deepEqual(
+      varied.parts.map((p: { role: string }) => p.role),
+      original.parts.map((p: { role: string }) => p.role),
+    );
+    assert.equal(varied.tempo, 150);
+    assert.equal(describeTrack(id, varied).key, 'A minor');
+    assert.notEqual(original.tempo, 150);
   });
 
   it('samples genre and instruments from the probabilities, and imposes the rest', () => {

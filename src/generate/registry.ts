@@ -4,11 +4,12 @@
  */
 import { UserError } from '../util/errors.js';
 import { unknownNameHint } from '../util/nearest.js';
-import { composerGenerator } from './composer.js';
+import { anchoredGenerator, composerGenerator } from './composer.js';
 import type { Generator } from './types.js';
 
 export const GENERATORS: Readonly<Record<string, Generator>> = {
   composer: composerGenerator,
+  anchored: anchoredGenerator,
 };
 
 export const DEFAULT_GENERATOR = 'composer';

@@ -141,6 +141,16 @@ describe('generateForSubject', () => {
       generateForSubject({ subject: 'sub-001', predicted, shared, outDir: out, options: { candidates: 0 } }),
       (e: unknown) => isUserError(e) && /candidates/.test(e.message),
     );
+    await assert.rejects(
+      generateForSubject({
+        subject: 'sub-001',
+        predicted,
+        shared,
+        outDir: out,
+        options: { generators: ['anchored'] },
+      }),
+      (e: unknown) => isUserError(e) && /anchored generator needs retrieved tracks/.test(e.message),
+    );
     assert.deepEqual(await listAll(out), []);
     assert.throws(() => generatorByName('musicgenn'), /unknown generator/);
     assert.ok('composer' in GENERATORS);

@@ -81,6 +81,8 @@ export interface PrepareGenerationInput {
   /** Worker threads for rendering and analysis (default 2). */
   workers?: number;
   soundfont?: string;
+  /** The twin's music seed (tracks.json `seed`), for the `anchored` generator. */
+  anchorSeed?: number;
   progress?: ProgressSink;
 }
 
@@ -207,6 +209,14 @@ export interface GenerateOptions {
   select?: 'embedding' | 'brain';
   /** Best-of-N by the brain (encoding stage); required when select is 'brain'. */
   brain?: BrainSelection;
+  /**
+   * Retrieved library tracks per clip id, best first, for `anchored`: from the
+   * subject's decoder (`brain`) and from the true embedding (`oracle`).
+   */
+  anchors?: {
+    brain: Readonly<Record<string, readonly string[]>>;
+    oracle: Readonly<Record<string, readonly string[]>>;
+  };
 }
 
 export interface GenerateForSubjectInput {
@@ -346,6 +356,7 @@ export async function generateForSubject(input: GenerateForSubjectInput): Promis
     embedder: { name: shared.input.embedder.name, options: shared.input.embedder.options },
     toClip: clipLevelStandardiser(shared.input.standardizer),
     soundfont: shared.input.soundfont ?? DEFAULT_SOUNDFONT,
+    anchorSeed: shared.input.anchorSeed,
     pool: shared.pool,
     select,
     brain: opts.brain,
@@ -353,6 +364,26 @@ export async function generateForSubject(input: GenerateForSubjectInput): Promis
   };
   // Everything that can be refused is refused before any work or write.
   checkContext(ctx);
+  if (names.includes('anchored')) {
+    const missing = clips.filter(
+      (c) => !opts.anchors?.brain[c.id]?.length || !opts.anchors?.oracle[c.id]?.length,
+    );
+    if (missing.length || shared.input.anchorSeed === undefined)
+      throw new UserError(
+        missing.length
+          ? `the anchored generator needs retrieved tracks (brain and oracle) for every clip; missing for ${missing.length}, e.g. ${missing[0]?.id}`
+          : "the anchored generator needs the twin's music seed (anchorSeed)",
+        {
+          field: 'generate.generators',
+          hint: "run retrieval on the twin's composed library first, or use the composer generator",
+        },
+      );
+  }
+  const libraryIds = shared.input.training.attributes.filter((a) => a.role === 'library').map((a) => a.id);
+  const randomAnchors = (clip: string) =>
+    libraryIds.length
+      ? Array.from({ length: N }, (_, k) => new Rng(`random-anchor:${seed}:${clip}:${k}`).pick(libraryIds))
+      : [];
 
   const records: Record<string, GenerationFile> = {};
   const metrics: Record<string, MetricSet> = {};
@@ -381,6 +412,7 @@ export async function generateForSubject(input: GenerateForSubjectInput): Promis
           embedding: truthRows[i] as Float32Array,
           attributes: truthAttrs[i] as GenerationTarget['attributes'],
           seed: `${seed}:oracle:${c.id}`,
+          anchors: opts.anchors?.oracle[c.id],
         })),
         { ...ctx, select: 'embedding', brain: undefined },
       );
@@ -390,6 +422,7 @@ export async function generateForSubject(input: GenerateForSubjectInput): Promis
           embedding: Float32Array.from(randomMatrix.row(i)),
           attributes: randAttrs[i] as GenerationTarget['attributes'],
           seed: `${seed}:random:${c.id}`,
+          anchors: randomAnchors(c.id),
         })),
         { ...ctx, select: 'embedding', brain: undefined },
       );
@@ -423,6 +456,7 @@ export async function generateForSubject(input: GenerateForSubjectInput): Promis
         embedding: predRows[i] as Float32Array,
         attributes: predAttrs[i] as GenerationTarget['attributes'],
         seed: `${seed}:${sub}:${c.id}`,
+        anchors: opts.anchors?.brain[c.id],
       })),
       ctx,
     );

@@ -20,6 +20,11 @@ export interface GenerationTarget {
   attributes: PredictedAttributes;
   /** Seed label unique to (run seed, subject, condition, clip): the candidates' streams derive from it. */
   seed: string;
+  /**
+   * Library tracks retrieved for this target, best first (`anchored` varies their
+   * scores): ids of tracks the twin composed (`genre.000XX`).
+   */
+  anchors?: readonly string[];
 }
 
 /**
@@ -48,6 +53,8 @@ export interface GeneratorContext {
   /** Raw window embeddings (n_windows × dim) → the standardised clip-level vector (dim). */
   toClip(raw: Matrix<Float32Array>): Float32Array;
   soundfont: string;
+  /** The twin's music seed (derivatives/simulation/music/tracks.json `seed`): recomposes its library tracks exactly. */
+  anchorSeed?: number;
   /** Rendering/embedding threads (persistent across calls; see pool.ts). */
   pool: JobPool;
   /** Which score keeps a candidate: cosine to the target embedding, or the brain's. */
