@@ -7,6 +7,7 @@ export { type MusicAttributes, parseAttributesTsv, readAttributesTsv } from './a
 export { anchoredGenerator, composerGenerator, cosine } from './composer.js';
 export { type CandidateRequest, sampleRequest } from './condition.js';
 export { fitLogistic, type LogisticModel, predictLogistic } from './logistic.js';
+export { checkModelFolder, MUSICGEN_FILES, onnxProblem } from './model-folder.js';
 export {
   AttributeProbes,
   fitAttributeProbes,
