@@ -151,6 +151,16 @@ describe('generateForSubject', () => {
       }),
       (e: unknown) => isUserError(e) && /anchored generator needs retrieved tracks/.test(e.message),
     );
+    await assert.rejects(
+      generateForSubject({
+        subject: 'sub-001',
+        predicted,
+        shared,
+        outDir: out,
+        options: { select: 'brain' },
+      }),
+      (e: unknown) => isUserError(e) && /encoding model/.test(e.message),
+    );
     assert.deepEqual(await listAll(out), []);
     assert.throws(() => generatorByName('musicgenn'), /unknown generator/);
     assert.ok('composer' in GENERATORS);
@@ -172,7 +182,14 @@ describe('generateForSubject', () => {
         predicted,
         shared,
         outDir: out,
-        options: { candidates: 2 },
+        // A stand-in encoding model: the "response" is the embedding itself, the measured one the truth.
+        options: {
+          candidates: 2,
+          brain: {
+            predict: async (F) => F,
+            measured: (clip) => input.truth.row(input.clips.findIndex((c) => c.id === clip)),
+          },
+        },
       });
       if (shared !== shared1) await closeGeneration(shared);
       const files = await listAll(out);
@@ -217,6 +234,13 @@ describe('generateForSubject', () => {
     assert.equal(c0?.top3.length, 2);
     assert.ok(c0 && c0.kept.score === Math.max(...c0.candidates.map((c) => c.score)));
     assert.equal(a.record.probes.length > 20, true);
+    // Both selections are recorded side by side; the brain score is r(predicted, measured response).
+    assert.ok(c0?.candidates.every((c) => typeof c.brainScore === 'number'));
+    assert.ok(
+      c0 &&
+        c0.bestByBrain ===
+          c0.candidates.reduce((b, c) => ((c.brainScore as number) > (b.brainScore as number) ? c : b)).index,
+    );
     const block = reconstructionBlock({ 'sub-001': m, 'sub-002': m });
     assert.equal(block.summary.identification?.n, 2);
   });
