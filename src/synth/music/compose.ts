@@ -16,6 +16,35 @@ import { isMajorMode, type ModeName, parseProgression, progressionBars } from '.
 export interface ComposeOptions {
   /** Length of the rendered excerpt, seconds (GTZAN: 30). */
   durationS?: number;
+  /** Steers the composer toward given attributes (generation); absent = the genre's own draws. */
+  condition?: Conditioning;
+}
+
+/**
+ * Attributes a caller imposes on a composition. Every random draw still happens
+ * in the same order (an imposed value replaces the drawn one afterwards, a weight
+ * rescales a pool), so a composition without conditioning is unchanged byte for byte
+ * and one with conditioning differs only where it was asked to.
+ */
+export interface Conditioning {
+  /** Beats per minute. */
+  tempo?: number;
+  beatsPerBar?: 3 | 4;
+  /** Off-beat swing (0 straight … 1/6 triplet). */
+  swing?: number;
+  mode?: ModeName;
+  /** Tonic pitch class 0–11. */
+  tonic?: number;
+  /** Overall intensity 0–1 (section loudness and busyness). */
+  intensity?: number;
+  /** Probability that a role plays at all, replacing the genre's. */
+  presence?: Partial<Record<Role, number>>;
+  /**
+   * Multiplies the weight of every instrument (GM program) of a family in the role
+   * pools; a family absent from the map keeps weight × `otherFamilies` (default 1).
+   */
+  familyWeights?: Partial<Record<string, number>>;
+  otherFamilies?: number;
 }
 
 /** One part as the attributes describe it. */
@@ -64,6 +93,19 @@ function pickWeighted<T>(rng: Rng, w: Weighted<T>): T {
   );
 }
 
+/** A program pool reweighted by family; falls back to the pool as it is when every weight vanishes. */
+function reweightPrograms(
+  pool: Weighted<number>,
+  family: (program: number) => string,
+  cond: Conditioning | undefined,
+): Weighted<number> {
+  const fw = cond?.familyWeights;
+  if (!fw) return pool;
+  const other = cond?.otherFamilies ?? 1;
+  const out = pool.map(([p, w]) => [p, w * Math.max(0, fw[family(p)] ?? other)] as const);
+  return out.some(([, w]) => w > 0) ? out : pool;
+}
+
 /** Section kinds: energy (relative to the track's intensity) and which roles play. */
 const SECTION_KINDS: Record<string, { energy: number; layers: Role[] }> = {
   intro: { energy: 0.55, layers: ['harmony', 'pad', 'drums', 'bass'] },
@@ -85,12 +127,22 @@ const FORMS = [
 export function compose(genre: Genre, rng: Rng, opts: ComposeOptions = {}): Composition {
   const durationS = opts.durationS ?? 30;
   const style = GENRE_STYLES[genre];
-  const tempo = Math.round(rng.range(style.tempo[0], style.tempo[1]) * 10) / 10;
-  const beatsPerBar = pickWeighted(rng, style.meters);
-  const swing = rng.chance(style.swing.chance) ? rng.range(style.swing.amount[0], style.swing.amount[1]) : 0;
-  const mode = pickWeighted(rng, style.modes);
-  const tonic = style.tonics.length && rng.chance(0.7) ? rng.pick(style.tonics) : rng.int(0, 11);
-  const intensity = rng.range(0.35, 1);
+  const cond = opts.condition;
+  const drawnTempo = Math.round(rng.range(style.tempo[0], style.tempo[1]) * 10) / 10;
+  const tempo = cond?.tempo !== undefined ? Math.round(cond.tempo * 10) / 10 : drawnTempo;
+  const drawnMeter = pickWeighted(rng, style.meters);
+  const beatsPerBar = cond?.beatsPerBar ?? drawnMeter;
+  const drawnSwing = rng.chance(style.swing.chance)
+    ? rng.range(style.swing.amount[0], style.swing.amount[1])
+    : 0;
+  const swing = cond?.swing ?? drawnSwing;
+  const drawnMode = pickWeighted(rng, style.modes);
+  const mode = cond?.mode ?? drawnMode;
+  const drawnTonic = style.tonics.length && rng.chance(0.7) ? rng.pick(style.tonics) : rng.int(0, 11);
+  const tonic = cond?.tonic ?? drawnTonic;
+  const drawnIntensity = rng.range(0.35, 1);
+  const intensity = cond?.intensity ?? drawnIntensity;
+  const family = (p: number) => instrumentInfo(p).family as string;
 
   const arr = new Arrangement(
     { tempo, beatsPerBar, swing, swingUnit: style.swing.unit, timingJitter: style.jitter },
@@ -104,7 +156,7 @@ export function compose(genre: Genre, rng: Rng, opts: ComposeOptions = {}): Comp
   const parts: PartInfo[] = [];
   for (const role of roles) {
     const rs = style.roles[role];
-    if (!rng.chance(rs.presence)) continue;
+    if (!rng.chance(cond?.presence?.[role] ?? rs.presence)) continue;
     if (role === 'drums') {
       const kit = pickWeighted(rng, rs.programs);
       let pattern = pickWeighted(rng, rs.styles);
@@ -112,7 +164,7 @@ export function compose(genre: Genre, rng: Rng, opts: ComposeOptions = {}): Comp
         pattern = beatsPerBar === 3 ? (genre === 'jazz' ? 'jazzWaltz' : 'waltz') : 'rock';
       parts.push({ role, program: kit, name: DRUM_KITS[kit] ?? 'drum kit', family: 'drums', style: pattern });
     } else {
-      const program = pickWeighted(rng, rs.programs);
+      const program = pickWeighted(rng, reweightPrograms(rs.programs, family, cond));
       const info = instrumentInfo(program);
       parts.push({
         role,
@@ -126,7 +178,7 @@ export function compose(genre: Genre, rng: Rng, opts: ComposeOptions = {}): Comp
   }
   if (!present.has('harmony') && !present.has('lead')) {
     const rs = style.roles.harmony;
-    const program = pickWeighted(rng, rs.programs);
+    const program = pickWeighted(rng, reweightPrograms(rs.programs, family, cond));
     const info = instrumentInfo(program);
     parts.push({
       role: 'harmony',

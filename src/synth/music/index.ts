@@ -21,7 +21,14 @@ export {
   type TrackRole,
   trackId,
 } from './build.js';
-export { type ComposeOptions, type Composition, compose, composeTrack, type PartInfo } from './compose.js';
+export {
+  type ComposeOptions,
+  type Composition,
+  type Conditioning,
+  compose,
+  composeTrack,
+  type PartInfo,
+} from './compose.js';
 export { GENRE_STYLES, GENRES, type Genre, isGenre } from './genres.js';
 export { INSTRUMENT_FAMILIES, type InstrumentFamily } from './instruments.js';
 export type { AudioFormat } from './job.js';

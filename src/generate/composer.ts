@@ -1,0 +1,203 @@
+/**
+ * The `composer` generator (offline, the default): for each target, N candidate
+ * compositions from the twin's composer conditioned on the probed attributes
+ * (genre and instruments sampled, tempo/key/meter/swing/intensity imposed; see
+ * condition.ts), rendered with the soundfont, embedded with the run's embedder,
+ * and the best kept by cosine to the target embedding (or by the brain).
+ */
+import { Matrix } from '../linalg/matrix.js';
+import { pearson } from '../metrics/correlation.js';
+import { type Genre, isGenre } from '../synth/music/index.js';
+import { UserError } from '../util/errors.js';
+import { Rng } from '../util/rng.js';
+import { type CandidateRequest, sampleRequest } from './condition.js';
+import type { CandidateJob, CandidateResult } from './job.js';
+import type {
+  CandidateRecord,
+  GeneratedClip,
+  GenerationTarget,
+  Generator,
+  GeneratorContext,
+} from './types.js';
+
+/** Cosine similarity of two vectors (0 when either is all zeros). */
+export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    ab += x * y;
+    aa += x * x;
+    bb += y * y;
+  }
+  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
+}
+
+export function checkContext(ctx: GeneratorContext): void {
+  if (!Number.isInteger(ctx.candidates) || ctx.candidates < 1)
+    throw new UserError(`candidates must be a whole number ≥ 1, got ${ctx.candidates}`, {
+      field: 'generate.candidates',
+      hint: 'draw at least one candidate per clip (default 4)',
+    });
+  if (ctx.select === 'brain' && !ctx.brain)
+    throw new UserError('selection by brain response needs an encoding model for the subject', {
+      field: 'generate.select',
+      hint: "run the encoding stage first, or select by 'embedding'",
+    });
+}
+
+interface Slot {
+  target: GenerationTarget;
+  candidates: CandidateRecord[];
+  bestEmb: { index: number; score: number; audio: Float32Array; embedding: Float32Array } | null;
+  bestBrain: { index: number; score: number; audio: Float32Array; embedding: Float32Array } | null;
+}
+
+/** Where candidate k of a target comes from: the composer's genre and seed stream. */
+type Plan = (
+  target: GenerationTarget,
+  k: number,
+  request: CandidateRequest,
+  ctx: GeneratorContext,
+) => { genre: Genre; seed: string; anchor?: string };
+
+/** Best of N over candidates planned by `plan`, conditioned on each target's probed attributes. */
+function bestOfN(name: string, description: string, plan: Plan): Generator {
+  return {
+    name,
+    description,
+    generate: (targets, ctx) => generateBest(targets, ctx, plan),
+  };
+}
+
+async function generateBest(
+  targets: readonly GenerationTarget[],
+  ctx: GeneratorContext,
+  plan: Plan,
+): Promise<GeneratedClip[]> {
+  checkContext(ctx);
+  const N = ctx.candidates;
+  const jobs: CandidateJob[] = [];
+  const slots: Slot[] = targets.map((target) => ({
+    target,
+    candidates: [],
+    bestEmb: null,
+    bestBrain: null,
+  }));
+  const requests = new Map<number, ReturnType<typeof sampleRequest>>();
+  targets.forEach((t, ti) => {
+    for (let k = 0; k < N; k++) {
+      const request = sampleRequest(t.attributes, new Rng(`${t.seed}:request:${k}`));
+      const index = ti * N + k;
+      const p = plan(t, k, request, ctx);
+      requests.set(index, p.anchor ? { ...request, genre: p.genre, anchor: p.anchor } : request);
+      jobs.push({
+        kind: 'candidate',
+        index,
+        seed: p.seed,
+        genre: p.genre,
+        condition: request.condition,
+        durationS: ctx.durationS,
+        sampleRate: ctx.sampleRate,
+        targetDbfs: ctx.targetDbfs,
+        windows: ctx.windows,
+      });
+    }
+  });
+  ctx.progress?.start(`generating: ${jobs.length} candidates (${targets.length} clips × ${N})`, jobs.length);
+  let done = 0;
+  await ctx.pool.run<CandidateJob, CandidateResult>(jobs, async (r: CandidateResult) => {
+    const ti = Math.floor(r.index / N);
+    const k = r.index % N;
+    const slot = slots[ti] as Slot;
+    const clipVec = ctx.toClip(new Matrix(r.rows, r.cols, r.embedding));
+    const score = cosine(clipVec, slot.target.embedding);
+    let brainScore: number | undefined;
+    if (ctx.brain) {
+      const pred = await ctx.brain.predict(new Matrix(1, clipVec.length, clipVec));
+      brainScore = pearson(Array.from(pred.data), Array.from(ctx.brain.measured(slot.target.clip)));
+    }
+    const c = r.composed;
+    slot.candidates.push({
+      index: k,
+      score,
+      ...(brainScore === undefined ? {} : { brainScore }),
+      request: requests.get(r.index) as CandidateRecord['request'],
+      composed: {
+        genre: c.genre,
+        tempo: c.tempo,
+        meter: c.meter,
+        swing: c.swing,
+        key: c.key,
+        mode: c.mode,
+        instruments: c.instruments,
+        parts: c.parts,
+        energy: c.energy,
+        valence: c.valence,
+        mood: c.mood,
+        noteRate: c.noteRate,
+      },
+    });
+    // Ties go to the lower index, so the outcome does not depend on arrival order.
+    const better = (b: Slot['bestEmb'], s: number) => !b || s > b.score || (s === b.score && k < b.index);
+    if (better(slot.bestEmb, score)) slot.bestEmb = { index: k, score, audio: r.samples, embedding: clipVec };
+    if (brainScore !== undefined && better(slot.bestBrain, brainScore))
+      slot.bestBrain = { index: k, score: brainScore, audio: r.samples, embedding: clipVec };
+    ctx.progress?.update(++done);
+  });
+  ctx.progress?.finish();
+  return slots.map((s): GeneratedClip => {
+    const kept = ctx.select === 'brain' ? s.bestBrain : s.bestEmb;
+    if (!kept) throw new Error(`no candidate came back for ${s.target.clip}`);
+    return {
+      clip: s.target.clip,
+      kept: kept.index,
+      bestByEmbedding: (s.bestEmb as NonNullable<Slot['bestEmb']>).index,
+      ...(s.bestBrain ? { bestByBrain: s.bestBrain.index } : {}),
+      audio: kept.audio,
+      sampleRate: ctx.sampleRate,
+      embedding: kept.embedding,
+      candidates: s.candidates.sort((a, b) => a.index - b.index),
+      attributes: s.target.attributes,
+    };
+  });
+}
+
+export const composerGenerator = bestOfN(
+  'composer',
+  "the twin's procedural composer conditioned on probed attributes, rendered with a GM soundfont, best of N by embedding cosine",
+  (t, k, request) => ({ genre: request.genre, seed: `${t.seed}:compose:${k}` }),
+);
+
+/**
+ * `anchored`: new music grown from the retrieved library tracks. The composer is
+ * re-run on a retrieved track's own seed stream (so form, progressions and
+ * melodies are that track's), with tempo, key, meter, swing and intensity moved to
+ * the predicted attributes and the instruments re-drawn (re-orchestration);
+ * candidate k varies the k-th retrieved track (cycling).
+ */
+export const anchoredGenerator = bestOfN(
+  'anchored',
+  'varies the scores of the retrieved composed library tracks toward the predicted attributes (tempo, key, instruments)',
+  (t, k, _request, ctx) => {
+    const anchors = t.anchors ?? [];
+    if (anchors.length === 0 || ctx.anchorSeed === undefined)
+      throw new UserError(
+        `the anchored generator needs retrieved library tracks for ${t.clip} and the twin's music seed`,
+        {
+          field: 'generate.generators',
+          hint: "run retrieval on the twin's composed library first (anchors), or use the composer generator",
+        },
+      );
+    const id = anchors[k % anchors.length] as string;
+    const genre = id.split('.')[0] as string;
+    if (!isGenre(genre))
+      throw new UserError(`retrieved track "${id}" is not a composed twin track (genre.000XX)`, {
+        field: 'anchors',
+        hint: "anchored generation varies the twin's composed tracks; for real audio use the composer generator",
+      });
+    return { genre, seed: `music:${ctx.anchorSeed}:${id}`, anchor: id };
+  },
+);

@@ -1,0 +1,40 @@
+/**
+ * Generation: conditioning probes (embedding → musical attributes), generators
+ * behind one registry (`composer`, `anchored`), and the stage entry points the
+ * pipeline calls. Reconstruction metrics live in src/evaluate/reconstruction/.
+ */
+export { type MusicAttributes, parseAttributesTsv, readAttributesTsv } from './attributes.js';
+export { anchoredGenerator, composerGenerator, cosine } from './composer.js';
+export { type CandidateRequest, sampleRequest } from './condition.js';
+export { fitLogistic, type LogisticModel, predictLogistic } from './logistic.js';
+export { checkModelFolder, MUSICGEN_FILES, onnxProblem } from './model-folder.js';
+export {
+  AttributeProbes,
+  fitAttributeProbes,
+  type PredictedAttributes,
+  type ProbeOptions,
+  type ProbeScore,
+} from './probes.js';
+export { DEFAULT_GENERATOR, GENERATORS, generatorByName } from './registry.js';
+export {
+  closeGeneration,
+  DEFAULT_CANDIDATES,
+  type GenerateForSubjectInput,
+  type GenerateForSubjectResult,
+  type GenerateOptions,
+  type GenerationFile,
+  type GenerationShared,
+  generateForSubject,
+  type PrepareGenerationInput,
+  prepareGeneration,
+  reconstructionBlock,
+  type TestClip,
+} from './run.js';
+export type {
+  BrainSelection,
+  CandidateRecord,
+  GeneratedClip,
+  GenerationTarget,
+  Generator,
+  GeneratorContext,
+} from './types.js';
