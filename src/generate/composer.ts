@@ -5,8 +5,9 @@
  * condition.ts), rendered with the soundfont, embedded with the run's embedder,
  * and the best kept by cosine to the target embedding (or by the brain).
  */
+
+import { pearson } from '../evaluate/correlation.js';
 import { Matrix } from '../linalg/matrix.js';
-import { pearson } from '../metrics/correlation.js';
 import { type Genre, isGenre } from '../synth/music/index.js';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';

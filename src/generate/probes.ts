@@ -10,10 +10,11 @@
  *
  * Trained on library tracks and training stimuli only: never on test clips.
  */
+
+import { pearson } from '../evaluate/correlation.js';
 import type { Backend } from '../linalg/backend.js';
 import { getBackend } from '../linalg/index.js';
 import { Matrix } from '../linalg/matrix.js';
-import { pearson } from '../metrics/correlation.js';
 import { fitRidgeCV } from '../ridge/index.js';
 import type { RidgeModel } from '../ridge/model.js';
 import {

@@ -19,7 +19,7 @@ import { estimateTempo } from '../../audio/onset.js';
 import { resample } from '../../audio/resample.js';
 import { fftFrequencies, forEachPowerFrame, frameCount, resolveStft } from '../../audio/stft.js';
 import { Matrix } from '../../linalg/matrix.js';
-import { pearson } from '../../metrics/correlation.js';
+import { pearson } from '../correlation.js';
 
 /** Analysis rate: every clip is resampled to it first. */
 export const ANALYSIS_RATE = 22050;

@@ -19,9 +19,9 @@
  * its stimulus scores against this very set of stimuli.
  */
 import { Matrix } from '../../linalg/matrix.js';
-import { pearson } from '../../metrics/correlation.js';
-import { identificationAccuracy } from '../../metrics/identification.js';
 import { UserError } from '../../util/errors.js';
+import { pearson } from '../correlation.js';
+import { identificationAccuracy } from '../identification.js';
 import type { MetricSet } from '../metrics-schema.js';
 import type { AcousticSummary } from './acoustic.js';
 import { type Tags, topK } from './tagger.js';
