@@ -6,6 +6,7 @@
  * numeric is in src/evaluate and src/retrieve; this file only gathers and files.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Standardizer } from '../embed/standardize.js';
 import {
@@ -18,6 +19,14 @@ import {
 } from '../evaluate/index.js';
 import type { MetricBlock, MetricSet, MetricsFile } from '../evaluate/metrics-schema.js';
 import type { Design } from '../fmri/design.js';
+import {
+  closeGeneration,
+  generateForSubject,
+  type MusicAttributes,
+  prepareGeneration,
+  readAttributesTsv,
+  reconstructionBlock,
+} from '../generate/index.js';
 import { Matrix } from '../linalg/matrix.js';
 import type { LibraryIndex } from '../retrieve/build.js';
 import { prepareLibrary, retrieveClips, writeExcerpts, writeRetrievedAudio } from '../retrieve/index.js';
@@ -27,7 +36,7 @@ import type { RunConfig } from './config.js';
 import type { RunFolder } from './run-folder.js';
 import type { Artifact } from './stage.js';
 import type { DecodeStageOutput } from './stages/decode.js';
-import type { StimulusEmbeddings } from './stages/embed-stimuli.js';
+import { type StimulusEmbeddings, standardizedRows } from './stages/embed-stimuli.js';
 import type { PreparedSubject } from './stages/prepare.js';
 
 /** Results of the decode stage, by subject then decoder. */
@@ -47,6 +56,8 @@ export interface EvaluateRunInputs {
   embeddings: StimulusEmbeddings;
   /** The library index, when retrieval runs. */
   library: (LibraryIndex & { root: string }) | null;
+  /** The dataset root (for the twin's attributes). */
+  datasetRoot: string;
   /** Stimulus audio of every design clip, by clip id. */
   stimulusPaths: Map<string, string>;
   log: (line: string) => void;

@@ -254,6 +254,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
           root: libraryRoot!,
         }
       : null,
+    datasetRoot: root,
     stimulusPaths: new Map(stimuli.clipIds.map((id, k) => [id, stimuli.paths[k]!])),
     log,
     progress,
