@@ -31,6 +31,13 @@ async function sumOf(folder: RunFolder, sum: JobSpec): Promise<number> {
   return JSON.parse(readFileSync(join(folder.stages.dirOf('test-sum', sum.key), 'sum.json'), 'utf8')).sum;
 }
 
+async function waitFor(ok: () => boolean, ms = 30_000): Promise<void> {
+  for (const t0 = Date.now(); !ok(); ) {
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 function logLines(path: string): string[] {
   return existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').filter(Boolean) : [];
 }
@@ -86,8 +93,9 @@ describe('executors', () => {
     writeFileSync(log, '');
     spawnWorker(60_000);
     spawnWorker(60_000);
+    await waitFor(() => logLines(log).filter((l) => l.startsWith('ready')).length === 2);
     const folder = await RunFolder.claim(join(base, 'queue'));
-    const { jobs, sum } = graph(6, 100, '-q');
+    const { jobs, sum } = graph(6, 400, '-q');
     const ex = new BullmqExecutor({ redis: redis.url, pollMs: 100 });
     try {
       const r = await ex.run(folder, jobs, silentContext);
@@ -108,6 +116,7 @@ describe('executors', () => {
     for (const w of workers) if (w.exitCode === null) w.kill('SIGTERM');
     writeFileSync(log, '');
     const victim = spawnWorker(1500);
+    await waitFor(() => logLines(log).some((l) => l.startsWith('ready')));
     const folder = await RunFolder.claim(join(base, 'faults'));
     const { jobs, sum } = graph(3, 2500, '-f');
     const ex = new BullmqExecutor({ redis: redis.url, pollMs: 100, backoffMs: 200 });
