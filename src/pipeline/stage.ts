@@ -45,6 +45,12 @@ export interface Stage<I, Opt, O> {
   run(inputs: I, options: Opt, ctx: StageContext): Promise<O>;
   /** Writes `output` into the (empty, existing) folder `dir`. */
   save(dir: string, output: O): Promise<void>;
+  /**
+   * For stages whose work is files (NIfTI maps, models): computes straight into `dir`
+   * (the temporary folder that is renamed into place when complete) instead of
+   * `run` + `save`. Paths recorded inside must be relative to `dir`.
+   */
+  produce?(dir: string, inputs: I, options: Opt, ctx: StageContext): Promise<O>;
   /** Reads what `save` wrote. */
   load(dir: string): Promise<O>;
 }
@@ -137,8 +143,17 @@ export class StageStore {
       this.records.push({ ...record, cached: true });
       return { output, record, dir, cached: true };
     }
+    await mkdir(join(this.root, stage.name), { recursive: true });
+    const tmp = join(this.root, stage.name, `.tmp-${key}-${process.pid}-${randomBytes(3).toString('hex')}`);
+    await mkdir(tmp);
     const t0 = performance.now();
-    const value = await stage.run(inputs, options, ctx);
+    let value: O;
+    try {
+      value = stage.produce ? await stage.produce(tmp, inputs, options, ctx) : await stage.run(inputs, options, ctx);
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
     const record: StageRecord = {
       stage: stage.name,
       version: stage.version,
@@ -150,11 +165,8 @@ export class StageStore {
       peakRssBytes: peakRss(),
       finishedAt: new Date().toISOString(),
     };
-    await mkdir(join(this.root, stage.name), { recursive: true });
-    const tmp = join(this.root, stage.name, `.tmp-${key}-${process.pid}-${randomBytes(3).toString('hex')}`);
-    await mkdir(tmp);
     try {
-      await stage.save(tmp, value);
+      if (!stage.produce) await stage.save(tmp, value);
       await writeFile(join(tmp, 'stage.json'), `${JSON.stringify(record, null, 2)}\n`);
       // A folder at `dir` only ever appears by this rename, complete. If another worker
       // finished the same stage run first (a retried or duplicated job), its output is
