@@ -48,6 +48,8 @@ import {
   benjaminiHochberg,
   blockLayout,
   blockPermutationTest,
+  circularOffsets,
+  circularShiftTest,
   explainableVariance,
   maxStatPValues,
   noiseCeiling,
@@ -68,7 +70,13 @@ export interface EncodeOptions {
   fdrQ?: number;
   /** Significance by max-statistic FWER (p < fdrQ) instead of BH FDR. */
   fwer?: boolean;
-  /** Permutation block length in scans (default: the test clip length, 10 scans for 15-s clips at 1.5 s). */
+  /**
+   * The permutation null: `shift` (default) rotates each test segment's prediction by a
+   * random offset of at least one clip, keeping slow autocorrelation; `blocks` shuffles
+   * clip-long blocks (valid only when the noise forgets within a block).
+   */
+  nullModel?: 'shift' | 'blocks';
+  /** Block length / minimum shift in scans (default: the test clip length, 10 scans for 15-s clips at 1.5 s). */
   blockScans?: number;
   /** Memory budget for the fit, bytes (default 3 GiB: the process stays under 4 GB). */
   maxMemoryBytes?: number;
@@ -95,6 +103,7 @@ export const ENCODE_DEFAULTS = {
   seed: 0,
   fdrQ: 0.05,
   fwer: false,
+  nullModel: 'shift' as 'shift' | 'blocks',
   maxMemoryBytes: 3 * 2 ** 30,
   maxVoxelBatch: 65_536,
 };
@@ -134,7 +143,7 @@ export interface SubjectEncoding {
   nTestScans: number;
   voxelBatch: number;
   nBatches: number;
-  permutationBlocks: { blocks: number; blockScans: number };
+  permutationNull: { model: 'shift' | 'blocks'; blocks?: number; blockScans: number; segments: number[] };
   options: Required<Pick<EncodeOptions, 'delays' | 'alphas' | 'permutations' | 'seed' | 'fdrQ' | 'fwer'>>;
   seconds: { features: number; fit: number; total: number };
   notes: string[];
@@ -236,9 +245,14 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
   const nTestFull = testRuns.reduce((a, i) => a + (nScans[i] as number), 0);
   const clipDur = design.runs[testRuns[0]!]!.events[0]?.duration ?? 15;
   const blockScans = o.blockScans ?? Math.max(1, Math.round(clipDur / design.tr));
-  const layout = blockLayout(segL, blockScans);
   const nPerm = o.permutations;
-  const perms = nPerm > 0 ? permutations(layout.starts.length, nPerm, `encode:${o.seed}`) : new Int32Array(0);
+  const layout = o.nullModel === 'blocks' ? blockLayout(segL, blockScans) : null;
+  const perms =
+    nPerm === 0
+      ? new Int32Array(0)
+      : layout
+        ? permutations(layout.starts.length, nPerm, `encode:${o.seed}`)
+        : circularOffsets(segL, nPerm, blockScans, `encode:${o.seed}`);
 
   // Features: each part once, standardised on training clips, laid out on the scans.
   const tf = performance.now();
@@ -424,7 +438,9 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
         res.alpha.set(model.alphas, v0);
         res.intercept.set(model.intercept, v0);
         if (nPerm > 0) {
-          const pt = blockPermutationTest(Yavg, Pavg, layout, perms);
+          const pt = layout
+            ? blockPermutationTest(Yavg, Pavg, layout, perms)
+            : circularShiftTest(Yavg, Pavg, segL, perms);
           res.r.set(pt.r, v0);
           res.p.set(pt.p, v0);
           for (let q = 0; q < nPerm; q++)
@@ -490,7 +506,7 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
     nTestScans: nTestAvg,
     voxelBatch: B,
     nBatches,
-    permutationBlocks: { blocks: layout.starts.length, blockScans },
+    permutationNull: { model: o.nullModel, blocks: layout?.starts.length, blockScans, segments: segL },
     options: {
       delays: o.delays,
       alphas: o.alphas,

@@ -57,7 +57,7 @@ export interface EncodingSummary {
   design: { trainScans: number; testScans: number; repetitions: number; tr: number };
   options: SubjectEncoding['options'] & {
     correction: 'fdr' | 'fwer';
-    permutationBlocks: SubjectEncoding['permutationBlocks'];
+    permutationNull: SubjectEncoding['permutationNull'];
   };
   voxels: number;
   batches: { size: number; count: number };
@@ -353,7 +353,7 @@ export async function writeSubjectEncoding(
     options: {
       ...enc.options,
       correction: enc.options.fwer ? 'fwer' : 'fdr',
-      permutationBlocks: enc.permutationBlocks,
+      permutationNull: enc.permutationNull,
     },
     voxels: V,
     batches: { size: enc.voxelBatch, count: enc.nBatches },

@@ -329,6 +329,106 @@ export function blockPermutationTest(
   return { r, p, maxNull };
 }
 
+/**
+ * `n` seeded draws of circular offsets, one per segment: n × n_segments, each offset
+ * in [minShift, length − minShift] so a shifted prediction never lines up with its
+ * own clips again (minShift = one clip).
+ */
+export function circularOffsets(
+  lengths: readonly number[],
+  n: number,
+  minShift: number,
+  seed: number | string,
+): Int32Array {
+  const rng = new Rng(seed);
+  const out = new Int32Array(n * lengths.length);
+  lengths.forEach((L) => {
+    if (L - 2 * minShift < 1) {
+      throw new UserError(
+        `test segments of ${L} scans are too short for shifts of at least ${minShift} scans`,
+        {
+          field: 'blockScans',
+          hint: 'use a shorter minimum shift (--block-scans) or the block permutation null',
+        },
+      );
+    }
+  });
+  for (let i = 0; i < n; i++) {
+    lengths.forEach((L, s) => {
+      out[i * lengths.length + s] = minShift + Math.floor(rng.uniform() * (L - 2 * minShift + 1));
+    });
+  }
+  return out;
+}
+
+/**
+ * Circular-shift permutation test of Pearson r (Y measured, P predicted, both
+ * n_scans × n_voxels, rows = `lengths` segments back to back): under each draw,
+ * the prediction of every segment is rotated by its offset (whole clips move
+ * together and keep their order), so the null keeps nearly all of both series'
+ * autocorrelation — slow noise (drifts, global signal) that makes block
+ * permutation of short blocks anti-conservative leaves this null valid.
+ *
+ * Cost: per voxel the circular cross-correlation of each segment (Σ L²) once, then
+ * one look-up per segment and draw. offsets: n_perm × n_segments (`circularOffsets`).
+ */
+export function circularShiftTest(
+  Y: Matrix,
+  P: Matrix,
+  lengths: readonly number[],
+  offsets: Int32Array,
+): PermutationResult {
+  sameShape(Y, P, 'permutation test');
+  const nSeg = lengths.length;
+  const total = lengths.reduce((a, b) => a + b, 0);
+  if (total !== Y.rows) {
+    throw new UserError(`the segments cover ${total} scans but the data have ${Y.rows}`, {
+      hint: 'give the lengths of the test segments in order',
+    });
+  }
+  const nPerm = offsets.length / nSeg;
+  const v = Y.cols;
+  const n = Y.rows;
+  const zy = zscoreColumns64(Y);
+  const zp = zscoreColumns64(P);
+  const starts = lengths.map((_, s) => lengths.slice(0, s).reduce((a, b) => a + b, 0));
+  const ccOff = starts.map((_, s) => lengths.slice(0, s).reduce((a, b) => a + b, 0));
+  const cc = new Float64Array(total);
+  const r = new Float64Array(v);
+  const p = new Float64Array(v);
+  const maxNull = new Float64Array(nPerm).fill(Number.NEGATIVE_INFINITY);
+  for (let j = 0; j < v; j++) {
+    let obs = 0;
+    for (let s = 0; s < nSeg; s++) {
+      const L = lengths[s] as number;
+      const b = starts[s] as number;
+      const o = ccOff[s] as number;
+      for (let lag = 0; lag < L; lag++) {
+        let acc = 0;
+        for (let i = 0; i < L; i++) {
+          const k = i + lag < L ? i + lag : i + lag - L;
+          acc += (zy[(b + i) * v + j] as number) * (zp[(b + k) * v + j] as number);
+        }
+        cc[o + lag] = acc;
+      }
+      obs += cc[o] as number;
+    }
+    const robs = obs / n;
+    r[j] = robs;
+    let count = 0;
+    for (let q = 0; q < nPerm; q++) {
+      let acc = 0;
+      for (let s = 0; s < nSeg; s++)
+        acc += cc[(ccOff[s] as number) + (offsets[q * nSeg + s] as number)] as number;
+      const rp = acc / n;
+      if (rp >= robs - 1e-12) count++;
+      if (rp > (maxNull[q] as number)) maxNull[q] = rp;
+    }
+    p[j] = (1 + count) / (1 + nPerm);
+  }
+  return { r, p, maxNull };
+}
+
 /** FWER-adjusted p per voxel from the max-statistic null: (1 + #{max_perm ≥ r}) / (1 + n_perm). */
 export function maxStatPValues(r: ArrayLike<number>, maxNull: Floats): Float64Array {
   const sorted = Float64Array.from(maxNull).sort();
