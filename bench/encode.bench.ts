@@ -114,6 +114,8 @@ async function child(): Promise<void> {
     featureSeconds: summary.seconds.features,
     fitSeconds: summary.seconds.fit,
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    // CPU seconds (user + system) do not depend on how busy the machine is; wall-clock seconds do.
+    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     spaces: summary.spaces.map((s) => ({ name: s.name, significant: s.significant, maxR: s.maxR })),
   };
   if (flag('truth')) {
@@ -194,6 +196,29 @@ async function child(): Promise<void> {
   process.stdout.write(`@@${JSON.stringify(row)}\n`);
 }
 
+interface Row {
+  subject: string;
+  voxels: number;
+  batches: number;
+  seconds: number;
+  cpuSeconds: number;
+  featureSeconds: number;
+  fitSeconds: number;
+  peakRssMiB: number;
+  spaces: Array<{ name: string; significant: number; maxR: number }>;
+  truth: {
+    tuned: number;
+    spearmanCeiling: number;
+    spearmanSignal: number;
+    auc: number;
+    fpr: number;
+    fdp: number;
+    significant: number;
+    hgLow: { share: number; n: number };
+    stsHigh: { share: number; n: number };
+  };
+}
+
 async function main(): Promise<void> {
   if (arg('one')) return child();
   const dataset = arg('dataset');
@@ -208,7 +233,7 @@ async function main(): Promise<void> {
     .map((s) => s.replace(/^sub-/, ''));
   const keep = arg('out');
   const out = keep ? resolve(keep) : mkdtempSync(join(tmpdir(), 'b2m-encode-bench-'));
-  const rows: Record<string, any>[] = [];
+  const rows: Row[] = [];
   try {
     for (const s of subjects) {
       const pass = argv.filter(
@@ -229,10 +254,10 @@ async function main(): Promise<void> {
       );
       const line = r.stdout.split('\n').find((l) => l.startsWith('@@'));
       if (!line) throw new Error(`sub-${s} failed (exit ${r.status})\n${r.stdout}`);
-      const row = JSON.parse(line.slice(2));
+      const row = JSON.parse(line.slice(2)) as Row;
       rows.push(row);
       console.log(
-        `${row.subject}: ${row.voxels} voxels, ${row.batches} batch(es), ${row.seconds.toFixed(1)} s (features ${row.featureSeconds.toFixed(1)} s, fit ${row.fitSeconds.toFixed(1)} s), peak RSS ${row.peakRssMiB.toFixed(0)} MiB; ${row.spaces.map((x: any) => `${x.name} ${x.significant} significant, max r ${x.maxR.toFixed(3)}`).join('; ')}`,
+        `${row.subject}: ${row.voxels} voxels, ${row.batches} batch(es), ${row.seconds.toFixed(1)} s wall, ${row.cpuSeconds.toFixed(1)} s CPU (features ${row.featureSeconds.toFixed(1)} s, fit ${row.fitSeconds.toFixed(1)} s), peak RSS ${row.peakRssMiB.toFixed(0)} MiB; ${row.spaces.map((x) => `${x.name} ${x.significant} significant, max r ${x.maxR.toFixed(3)}`).join('; ')}`,
       );
     }
     if (flag('truth')) {

@@ -71,9 +71,9 @@ export interface EncodeOptions {
   /** Significance by max-statistic FWER (p < fdrQ) instead of BH FDR. */
   fwer?: boolean;
   /**
-   * The permutation null: `shift` (default) rotates each test segment's prediction by a
-   * random offset of at least one clip, keeping slow autocorrelation; `blocks` shuffles
-   * clip-long blocks (valid only when the noise forgets within a block).
+   * The permutation null: `blocks` (default) shuffles clip-long blocks of the prediction;
+   * `shift` rotates each test segment's prediction by a random offset of at least one
+   * clip, keeping nearly all autocorrelation (see docs/encoding.md for their calibration).
    */
   nullModel?: 'shift' | 'blocks';
   /** Block length / minimum shift in scans (default: the test clip length, 10 scans for 15-s clips at 1.5 s). */
@@ -103,7 +103,7 @@ export const ENCODE_DEFAULTS = {
   seed: 0,
   fdrQ: 0.05,
   fwer: false,
-  nullModel: 'shift' as 'shift' | 'blocks',
+  nullModel: 'blocks' as 'shift' | 'blocks',
   maxMemoryBytes: 3 * 2 ** 30,
   maxVoxelBatch: 65_536,
 };
@@ -260,7 +260,7 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
     root: ds.root,
     clips: design.clips,
     windows: o.windows,
-    cacheDir: o.embeddingCacheDir === undefined ? cacheDir('embeddings') : o.embeddingCacheDir,
+    cacheDir: o.embeddingCacheDir === undefined ? cacheDir('embed') : o.embeddingCacheDir,
     clapModelDir: o.clapModelDir,
     workers: o.workers,
     progress,
@@ -399,7 +399,9 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
           trainRow += X.rows;
         } else {
           const l = layouts[testRun]!;
-          l.starts.forEach((s, r) => copyCols(X, v0, nb, reps[r]!, testRow, s, l.length));
+          l.starts.forEach((s, r) => {
+            copyCols(X, v0, nb, reps[r]!, testRow, s, l.length);
+          });
           testRow += l.length;
           testRun++;
         }

@@ -41,7 +41,9 @@ function ar1(n: number, v: number, phi: number, rng: Rng): Matrix<Float64Array> 
 describe('encoding statistics against numpy/scipy (test/fixtures/encode, scripts/fixtures/make_encode_fixtures.py)', () => {
   it('Benjamini–Hochberg equals scipy.stats.false_discovery_control', () => {
     const q = benjaminiHochberg(FIX.bh.p);
-    FIX.bh.q.forEach((x: number, i: number) => assert.ok(Math.abs((q[i] as number) - x) < 1e-12, `q[${i}]`));
+    FIX.bh.q.forEach((x: number, i: number) => {
+      assert.ok(Math.abs((q[i] as number) - x) < 1e-12, `q[${i}]`);
+    });
   });
 
   it('explainable variance equals voxelwise_tutorials’ definition (bias-corrected and raw)', () => {
