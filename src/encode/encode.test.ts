@@ -1,6 +1,6 @@
 /**
  * End to end on a constructed BIDS dataset (3 training runs, 1 test run that plays
- * 8 clips 4 times after a priming event, a 4 × 3 × 2 grid): half the voxels carry a
+ * 12 clips 4 times after a priming event, a 4 × 3 × 2 grid): half the voxels carry a
  * planted response to known clip features (lags 2–3 scans), half carry noise only.
  * The truth is built here independently of the encoding code.
  */
@@ -75,8 +75,8 @@ describe('encodeSubject on a constructed dataset with a planted response', () =>
       const events = [{ clip: prevLast }, ...(train[r] as Ev[])];
       runs.push({ task: 'Training', run: r + 1, events, nScans: events.length * 10 + 4 });
     }
-    const testClips = Array.from({ length: 8 }, newClip);
-    const testEvents = [{ clip: testClips[7] as string }];
+    const testClips = Array.from({ length: 12 }, newClip);
+    const testEvents = [{ clip: testClips[11] as string }];
     for (let rep = 0; rep < 4; rep++) for (const clip of testClips) testEvents.push({ clip });
     runs.push({ task: 'Test', run: 1, events: testEvents, nScans: testEvents.length * 10 });
 
@@ -174,6 +174,11 @@ describe('encodeSubject on a constructed dataset with a planted response', () =>
       'ROI tables skipped without a dseg',
     );
     assert.equal(summary.noiseCeiling.files.ceiling, 'sub-01_stat-ceiling_statmap.nii.gz');
+    // dsp carries the planted response, genre does not: the paired test says so.
+    const cmp = summary.comparisons[0];
+    assert.equal(`${cmp.a} vs ${cmp.b}`, 'dsp vs genre');
+    assert.ok(cmp.aBetter >= 4 && cmp.bBetter === 0, `dsp better in ${cmp.aBetter}, genre in ${cmp.bBetter}`);
+    assert.ok(existsSync(join(out, cmp.files.dr)));
 
     // The saved model predicts the planted response from raw scan features.
     const model = await loadEncodingModel(join(out, 'models', 'feat-dsp'));
@@ -217,7 +222,7 @@ describe('encodeSubject on a constructed dataset with a planted response', () =>
         clipFeatures: { dsp: bad },
         options: { maskPath, fmriCacheDir: null, permutations: 10 },
       }),
-      /feature space "dsp" gives 31 clips but the design has 32/,
+      /feature space "dsp" gives 35 clips but the design has 36/,
     );
   });
 

@@ -46,6 +46,7 @@ import {
 } from './spaces.js';
 import {
   benjaminiHochberg,
+  blockContributions,
   blockLayout,
   blockPermutationTest,
   circularOffsets,
@@ -54,8 +55,10 @@ import {
   maxStatPValues,
   noiseCeiling,
   normalisedR,
+  pairedSignFlipTest,
   permutations,
   r2Columns,
+  signFlips,
 } from './stats.js';
 
 export interface EncodeOptions {
@@ -126,6 +129,19 @@ export interface SpaceResult {
   /** Features before delays. */
   dim: number;
   cvSeconds: number;
+  /** Per-block contributions to r (k × n_voxels, `blockContributions`), for paired comparisons. */
+  blockC: Float64Array;
+}
+
+/** A paired comparison of two spaces per voxel: Δr = r_a − r_b, two-sided sign-flip p over test blocks. */
+export interface SpaceComparison {
+  a: string;
+  b: string;
+  dr: Float64Array;
+  p: Float64Array;
+  q: Float64Array;
+  /** +1: a better, −1: b better, 0: no difference at the FDR level. */
+  winner: Int8Array;
 }
 
 export interface SubjectEncoding {
@@ -134,6 +150,10 @@ export interface SubjectEncoding {
   dataset: BidsDataset;
   design: Design;
   spaces: SpaceResult[];
+  comparisons: SpaceComparison[];
+  /** Sign flips shared by every paired test (n_perm × blocks), and the number of blocks. */
+  flips: Int8Array;
+  compareBlocks: number;
   /** Explainable variance of one presentation (bias-corrected). */
   ev: Float64Array;
   /** √(R·EV/(1 + (R−1)·EV)): the best r against the repetition average. */
@@ -359,6 +379,7 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
     alpha: new Float64Array(V),
     dim: p.dim,
     cvSeconds: 0,
+    blockC: new Float64Array(0),
     maxNull: new Float64Array(nPerm).fill(Number.NEGATIVE_INFINITY),
     intercept: new Float64Array(V),
   }));
@@ -372,6 +393,7 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
     writers.push(d ? await CoefWriter.open(d, V, prepared[k]!.Xtrain.cols) : null);
   }
 
+  let compareBlocks = 0;
   const tfit = performance.now();
   try {
     for (let b = 0; b < nBatches; b++) {
@@ -437,6 +459,10 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
           row += l.length;
         }
         res.r2.set(r2Columns(Yavg, Pavg), v0);
+        const bc = blockContributions(Yavg, Pavg, segL, blockScans);
+        if (res.blockC.length === 0) res.blockC = new Float64Array(bc.k * V);
+        for (let b2 = 0; b2 < bc.k; b2++) res.blockC.set(bc.C.subarray(b2 * nb, (b2 + 1) * nb), b2 * V + v0);
+        compareBlocks = bc.k;
         res.alpha.set(model.alphas, v0);
         res.intercept.set(model.intercept, v0);
         if (nPerm > 0) {
@@ -495,12 +521,29 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
     }
   }
   if (nPerm === 0) notes.push('permutations = 0: no p-values, nothing marked significant');
+  const flips = signFlips(compareBlocks, nPerm, `encode-compare:${o.seed}`);
+  const comparisons: SpaceComparison[] = [];
+  if (nPerm > 0) {
+    for (let a = 0; a < results.length; a++) {
+      for (let b = a + 1; b < results.length; b++) {
+        const A = results[a]!;
+        const Bq = results[b]!;
+        const t = pairedSignFlipTest(A.blockC, Bq.blockC, compareBlocks, V, flips);
+        const q = benjaminiHochberg(t.p);
+        const winner = Int8Array.from(q, (x, j) => (x < o.fdrQ ? ((t.dr[j] as number) > 0 ? 1 : -1) : 0));
+        comparisons.push({ a: A.spec.name, b: Bq.spec.name, dr: t.dr, p: t.p, q, winner });
+      }
+    }
+  }
   return {
     subject: `sub-${id}`,
     masker,
     dataset: ds,
     design,
     spaces: results.map(({ maxNull: _m, intercept: _i, ...r }) => r),
+    comparisons,
+    flips,
+    compareBlocks,
     ev,
     ceiling,
     repetitions: R,

@@ -14,6 +14,7 @@ import { isUserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { featureLabel, type SpaceResult, type SubjectEncoding } from './fit.js';
 import { FEATURE_SPACES } from './spaces.js';
+import { benjaminiHochberg, pairedSignFlipTest } from './stats.js';
 
 export interface RoiRow {
   index: number;
@@ -64,6 +65,16 @@ export interface EncodingSummary {
   noiseCeiling: { files: Record<string, string>; medianEv: number; medianCeiling: number };
   spaces: SpaceSummary[];
   preferred: { file: string; labels: string; counts: Record<string, number> };
+  /** Paired comparisons: Δr = r_a − r_b per voxel and per ROI (sign-flip test over test blocks, BH across voxels / ROIs). */
+  comparisons: Array<{
+    a: string;
+    b: string;
+    files: { dr: string; logp: string };
+    /** Voxels where a (b) is better at q < fdrQ. */
+    aBetter: number;
+    bBetter: number;
+    rois: Array<{ roi: string; voxels: number; meanDr: number; p: number; q: number }>;
+  }>;
   /** Per ROI: each space's mean r and % significant, and the level (low/high) that wins. */
   hierarchy: Array<{
     roi: string;
@@ -301,6 +312,50 @@ export async function writeSubjectEncoding(
     `index\tname\n0\tnone\n${enc.spaces.map((s, k) => `${k + 1}\t${s.spec.name}`).join('\n')}\n`,
   );
 
+  const comparisons: EncodingSummary['comparisons'] = [];
+  for (const c of enc.comparisons) {
+    const tag = `${featureLabel(c.a)}vs${featureLabel(c.b)}`;
+    const files = {
+      dr: await write(`${base}_desc-${tag}_stat-dr_statmap.nii.gz`, c.dr, `r(${c.a}) - r(${c.b})`),
+      logp: await write(
+        `${base}_desc-${tag}_stat-logp_statmap.nii.gz`,
+        Float64Array.from(c.p, (p) => -Math.log10(p)),
+        `${c.a} vs ${c.b}: -log10 p (two-sided sign flips)`,
+      ),
+    };
+    const rois: EncodingSummary['comparisons'][number]['rois'] = [];
+    if (roi) {
+      const A = enc.spaces.find((s) => s.spec.name === c.a)!;
+      const B = enc.spaces.find((s) => s.spec.name === c.b)!;
+      const by = new Map<number, number[]>();
+      roi.labels.forEach((l, k) => {
+        if (l !== 0) by.set(l, [...(by.get(l) ?? []), k]);
+      });
+      const entries = [...by.entries()].sort((x, y) => x[0] - y[0]);
+      const tests = entries.map(([, vox]) =>
+        pairedSignFlipTest(A.blockC, B.blockC, enc.compareBlocks, V, enc.flips, vox, true),
+      );
+      const q = benjaminiHochberg(tests.map((t) => t.p[0] as number));
+      entries.forEach(([index, vox], i) => {
+        rois.push({
+          roi: roi.names.get(index) ?? String(index),
+          voxels: vox.length,
+          meanDr: tests[i]!.dr[0] as number,
+          p: tests[i]!.p[0] as number,
+          q: q[i] as number,
+        });
+      });
+    }
+    comparisons.push({
+      a: c.a,
+      b: c.b,
+      files,
+      aBetter: c.winner.filter((w) => w > 0).length,
+      bBetter: c.winner.filter((w) => w < 0).length,
+      rois,
+    });
+  }
+
   const hierarchy: EncodingSummary['hierarchy'] = [];
   if (roi && spaces.length) {
     const first = spaces[0]!.rois;
@@ -360,6 +415,7 @@ export async function writeSubjectEncoding(
     noiseCeiling: { files: evFiles, medianEv: median(enc.ev), medianCeiling: median(enc.ceiling) },
     spaces,
     preferred: { file: prefFile, labels: prefTsv, counts },
+    comparisons,
     hierarchy,
     seconds: enc.seconds,
     notes,

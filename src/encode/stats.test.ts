@@ -6,14 +6,19 @@ import { Matrix } from '../linalg/matrix.js';
 import { Rng } from '../util/rng.js';
 import {
   benjaminiHochberg,
+  blockContributions,
   blockLayout,
   blockPermutationTest,
+  circularOffsets,
+  circularShiftTest,
   explainableVariance,
   maxStatPValues,
   noiseCeiling,
+  pairedSignFlipTest,
   pearsonColumns,
   permutations,
   r2Columns,
+  signFlips,
 } from './stats.js';
 
 const FIX = JSON.parse(
@@ -176,6 +181,95 @@ describe('block permutation test', () => {
     const fpr = (p: Float64Array) => p.filter((x) => x <= 0.05).length / v;
     assert.ok(fpr(scan.p) > 0.15, `scan-level false positive rate ${fpr(scan.p)}`);
     assert.ok(fpr(block.p) < 0.085, `block false positive rate ${fpr(block.p)}`);
+  });
+
+  it('circular shifts: r and p match a slow reference that rotates each segment', () => {
+    const rng = new Rng(21);
+    const lengths = [40, 30];
+    const Y = ar1(70, 2, 0.5, rng);
+    const P = ar1(70, 2, 0.5, rng);
+    const offsets = circularOffsets(lengths, 100, 5, 3);
+    for (let q = 0; q < 100; q++) {
+      assert.ok(
+        offsets[q * 2]! >= 5 &&
+          offsets[q * 2]! <= 35 &&
+          offsets[q * 2 + 1]! >= 5 &&
+          offsets[q * 2 + 1]! <= 25,
+      );
+    }
+    const res = circularShiftTest(Y, P, lengths, offsets);
+    const r = pearsonColumns(Y, P);
+    let count = 0;
+    for (let q = 0; q < 100; q++) {
+      const Pp = P.clone();
+      let b = 0;
+      lengths.forEach((L, s) => {
+        const o = offsets[q * 2 + s] as number;
+        for (let i = 0; i < L; i++)
+          for (let j = 0; j < 2; j++)
+            Pp.data[(b + i) * 2 + j] = P.data[(b + ((i + o) % L)) * 2 + j] as number;
+        b += L;
+      });
+      if ((pearsonColumns(Y, Pp)[1] as number) >= (r[1] as number) - 1e-12) count++;
+    }
+    assert.ok(Math.abs((res.r[1] as number) - (r[1] as number)) < 1e-12);
+    assert.ok(Math.abs((res.p[1] as number) - (1 + count) / 101) < 1e-12);
+  });
+
+  it('circular shifts stay calibrated under slow AR(1) noise (φ = 0.95) where short blocks are not', () => {
+    const rng = new Rng(22);
+    const n = 300;
+    const v = 300;
+    const Y = ar1(n, v, 0.95, rng);
+    const P = ar1(n, v, 0.95, rng);
+    const shift = circularShiftTest(Y, P, [100, 100, 100], circularOffsets([100, 100, 100], 500, 10, 4));
+    const block = blockPermutationTest(Y, P, blockLayout([n], 10), permutations(30, 500, 5));
+    const fpr = (p: Float64Array) => p.filter((x) => x <= 0.05).length / v;
+    assert.ok(fpr(block.p) > 0.12, `10-scan blocks: ${fpr(block.p)}`);
+    assert.ok(fpr(shift.p) < fpr(block.p) - 0.04, `shift ${fpr(shift.p)} vs blocks ${fpr(block.p)}`);
+  });
+
+  it('paired sign-flip test: finds the better prediction, stays quiet between equal ones', () => {
+    const rng = new Rng(31);
+    const n = 300;
+    const v = 200;
+    const S = ar1(n, v, 0.3, rng);
+    const N1 = ar1(n, v, 0.3, rng);
+    const N2 = ar1(n, v, 0.3, rng);
+    const N3 = ar1(n, v, 0.3, rng);
+    const Y = Matrix.zeros(n, v, 'float64');
+    const PA = Matrix.zeros(n, v, 'float64');
+    const PB = Matrix.zeros(n, v, 'float64');
+    for (let k = 0; k < n * v; k++) {
+      Y.data[k] = (S.data[k] as number) + (N1.data[k] as number);
+      // First half: A is the signal, B half signal half noise; second half: both equally noisy copies.
+      const j = k % v;
+      PA.data[k] = j < 100 ? (S.data[k] as number) : (S.data[k] as number) + (N2.data[k] as number);
+      PB.data[k] =
+        j < 100
+          ? 0.3 * (S.data[k] as number) + (N2.data[k] as number)
+          : (S.data[k] as number) + (N3.data[k] as number);
+    }
+    const a = blockContributions(Y, PA, [n], 10);
+    const b = blockContributions(Y, PB, [n], 10);
+    const rA = pearsonColumns(Y, PA);
+    const sumA = Array.from({ length: a.k }, (_, q) => a.C[q * v] as number).reduce((x, y) => x + y, 0);
+    assert.ok(Math.abs(sumA - (rA[0] as number)) < 1e-12, 'block contributions add up to r');
+    const flips = signFlips(a.k, 1000, 1);
+    const t = pairedSignFlipTest(a.C, b.C, a.k, v, flips);
+    const q = benjaminiHochberg(t.p);
+    assert.ok(Array.from(q.slice(0, 100)).filter((x) => x < 0.05).length >= 95);
+    assert.ok(Array.from(q.slice(100)).filter((x) => x < 0.05).length <= 3);
+    const pooled = pairedSignFlipTest(
+      a.C,
+      b.C,
+      a.k,
+      v,
+      flips,
+      Int32Array.from({ length: 100 }, (_, j) => j),
+      true,
+    );
+    assert.ok((pooled.dr[0] as number) > 0.2 && (pooled.p[0] as number) < 0.01);
   });
 
   it('is deterministic by seed', () => {

@@ -468,3 +468,106 @@ export function benjaminiHochberg(p: ArrayLike<number>): Float64Array {
   }
   return q;
 }
+
+/**
+ * Per-block contributions to Pearson r, for paired comparisons: C[b, j] =
+ * Σ_{i ∈ block b} zY[i, j]·zP[i, j] / n, so r_j = Σ_b C[b, j]. Blocks: each segment
+ * cut into `blockScans`-long pieces, the last piece of a segment absorbing the rest.
+ * Returns k × n_voxels (row-major).
+ */
+export function blockContributions(
+  Y: Matrix,
+  P: Matrix,
+  segments: readonly number[],
+  blockScans: number,
+): { C: Float64Array; k: number } {
+  sameShape(Y, P, 'block contributions');
+  const v = Y.cols;
+  const n = Y.rows;
+  const blockOf = new Int32Array(n);
+  let k = 0;
+  let off = 0;
+  for (const len of segments) {
+    const nb = Math.max(1, Math.floor(len / blockScans));
+    for (let i = 0; i < len; i++) blockOf[off + i] = k + Math.min(nb - 1, Math.floor(i / blockScans));
+    k += nb;
+    off += len;
+  }
+  if (off !== n) {
+    throw new UserError(`the segments cover ${off} scans but the data have ${n}`, {
+      hint: 'give the lengths of the test segments in order',
+    });
+  }
+  const zy = zscoreColumns64(Y);
+  const zp = zscoreColumns64(P);
+  const C = new Float64Array(k * v);
+  for (let i = 0; i < n; i++) {
+    const o = (blockOf[i] as number) * v;
+    for (let j = 0; j < v; j++)
+      C[o + j] = (C[o + j] as number) + ((zy[i * v + j] as number) * (zp[i * v + j] as number)) / n;
+  }
+  return { C, k };
+}
+
+/** `n` seeded ±1 sign vectors of length k (n × k, as Int8Array). */
+export function signFlips(k: number, n: number, seed: number | string): Int8Array {
+  const rng = new Rng(seed);
+  const out = new Int8Array(n * k);
+  for (let i = 0; i < out.length; i++) out[i] = rng.uniform() < 0.5 ? -1 : 1;
+  return out;
+}
+
+/**
+ * Paired comparison of two spaces' test r: Δr = Σ_b (C_A[b] − C_B[b]) and a
+ * two-sided sign-flip test on the block differences (under H0 the two predictions
+ * are equally good, so each block's difference is as likely negative as positive).
+ * `columns`: the voxels to test one by one, or, with `pool`, one test of their mean
+ * (the same flips for every voxel, so the ROI test keeps their dependence).
+ */
+export function pairedSignFlipTest(
+  CA: Float64Array,
+  CB: Float64Array,
+  k: number,
+  v: number,
+  flips: Int8Array,
+  columns?: ArrayLike<number>,
+  pool = false,
+): { dr: Float64Array; p: Float64Array } {
+  const cols = columns ?? Int32Array.from({ length: v }, (_, j) => j);
+  const nPerm = flips.length / k;
+  const series: Float64Array[] = [];
+  if (pool) {
+    const d = new Float64Array(k);
+    for (let b = 0; b < k; b++) {
+      let s = 0;
+      for (let c = 0; c < cols.length; c++) {
+        const j = cols[c] as number;
+        s += (CA[b * v + j] as number) - (CB[b * v + j] as number);
+      }
+      d[b] = s / cols.length;
+    }
+    series.push(d);
+  } else {
+    for (let c = 0; c < cols.length; c++) {
+      const j = cols[c] as number;
+      series.push(
+        Float64Array.from({ length: k }, (_, b) => (CA[b * v + j] as number) - (CB[b * v + j] as number)),
+      );
+    }
+  }
+  const dr = new Float64Array(series.length);
+  const p = new Float64Array(series.length);
+  series.forEach((d, s) => {
+    let obs = 0;
+    for (let b = 0; b < k; b++) obs += d[b] as number;
+    let count = 0;
+    for (let q = 0; q < nPerm; q++) {
+      let acc = 0;
+      for (let b = 0; b < k; b++) acc += (flips[q * k + b] as number) * (d[b] as number);
+      if (Math.abs(acc) >= Math.abs(obs) - 1e-12) count++;
+    }
+    dr[s] = obs;
+    p[s] = (1 + count) / (1 + nPerm);
+  });
+  return { dr, p };
+}

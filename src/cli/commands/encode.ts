@@ -10,6 +10,7 @@ import { ENCODE_DEFAULTS } from '../../encode/fit.js';
 import { FEATURE_SPACES, resolveFeatureSpaces } from '../../encode/spaces.js';
 import { RunFolder } from '../../pipeline/run-folder.js';
 import { UserError } from '../../util/errors.js';
+import { unknownNameHint } from '../../util/nearest.js';
 import { ConsoleProgress, silentProgress } from '../../util/progress.js';
 
 interface EncodeFlags {
@@ -70,6 +71,12 @@ async function encodeCommand(f: EncodeFlags): Promise<void> {
     throw new UserError('--banded (banded ridge with variance partitioning) is not available yet', {
       field: '--banded',
       hint: 'fit each space and stacks such as dsp+genre instead, and compare their maps',
+    });
+  }
+  if (f.null !== 'blocks' && f.null !== 'shift') {
+    throw new UserError(`unknown permutation null "${f.null}"`, {
+      field: '--null',
+      hint: unknownNameHint(f.null, ['blocks', 'shift']),
     });
   }
   const features = f.features.split(',').map((s) => s.trim());
