@@ -210,6 +210,30 @@ describe('encodeSubject on a constructed dataset with a planted response', () =>
     );
   });
 
+  it('gives the same results whatever the voxel batch size', async () => {
+    const run = (maxVoxelBatch: number, out: string) =>
+      encodeSubject({
+        dataset: root,
+        subject: 'sub-01',
+        features: ['dsp'],
+        outDir: join(dir, out),
+        saveModels: false,
+        clipFeatures: { dsp: designFeatures() },
+        options: { maskPath, fmriCacheDir: join(dir, 'cache'), permutations: 200, maxVoxelBatch },
+      });
+    const one = await run(1000, 'b1');
+    const many = await run(5, 'b5');
+    assert.equal(one.batches.count, 1);
+    assert.equal(many.batches.count, 5);
+    for (const f of ['r', 'logp', 'alpha'] as const) {
+      const a = await readNifti(join(dir, 'b1', one.spaces[0]!.files[f] as string), { as: 'float64' });
+      const b = await readNifti(join(dir, 'b5', many.spaces[0]!.files[f] as string), { as: 'float64' });
+      for (let i = 0; i < a.data.length; i++) {
+        assert.ok(Math.abs((a.data[i] as number) - (b.data[i] as number)) < 1e-5, `${f}[${i}]`);
+      }
+    }
+  });
+
   it('refuses features whose rows do not match the design, naming the space', async () => {
     const bad = designFeatures();
     bad.perClip.pop();
