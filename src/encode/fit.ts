@@ -97,6 +97,12 @@ export interface EncodeOptions {
   embeddingCacheDir?: string | null;
   clapModelDir?: string;
   workers?: number;
+  /**
+   * Regress the run's global signal (mean over all masked voxels, per scan) out of
+   * every voxel before fitting: shared slow noise otherwise gives every voxel the
+   * same chance fit, so tests become strongly dependent. Default false.
+   */
+  regressGlobal?: boolean;
 }
 
 export const ENCODE_DEFAULTS = {
@@ -416,6 +422,7 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
             { file: run.file, hint: 'the image and the mask must share the grid; the run must be complete' },
           );
         }
+        if (o.regressGlobal) regressGlobalSignal(X, v0, nb);
         if (sched.split === 'train') {
           copyCols(X, v0, nb, Ytrain, trainRow, 0, X.rows);
           trainRow += X.rows;
@@ -579,6 +586,34 @@ function copyCols(
   for (let i = 0; i < rows; i++) {
     const s = (srcRow + i) * sc + c0;
     dst.data.set(src.data.subarray(s, s + n), (dstRow + i) * n);
+  }
+}
+
+/**
+ * Removes, in place for columns [c0, c0 + n) of X (n_scans × n_voxels), the least-squares
+ * fit of the global signal g(t) = mean over all columns of X (centred).
+ */
+function regressGlobalSignal(X: Matrix, c0: number, n: number): void {
+  const t = X.rows;
+  const v = X.cols;
+  const g = new Float64Array(t);
+  for (let i = 0; i < t; i++) {
+    let acc = 0;
+    for (let j = 0; j < v; j++) acc += X.data[i * v + j] as number;
+    g[i] = acc / v;
+  }
+  const gm = g.reduce((a, b) => a + b, 0) / t;
+  let gg = 0;
+  for (let i = 0; i < t; i++) {
+    g[i] = (g[i] as number) - gm;
+    gg += (g[i] as number) ** 2;
+  }
+  if (!(gg > 0)) return;
+  for (let j = c0; j < c0 + n; j++) {
+    let gx = 0;
+    for (let i = 0; i < t; i++) gx += (g[i] as number) * (X.data[i * v + j] as number);
+    const beta = gx / gg;
+    for (let i = 0; i < t; i++) X.data[i * v + j] = (X.data[i * v + j] as number) - beta * (g[i] as number);
   }
 }
 
