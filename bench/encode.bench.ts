@@ -3,7 +3,7 @@
  * recovery of the synthetic twin's ground truth (`derivatives/simulation/`).
  *
  *   node --import tsx bench/encode.bench.ts --dataset TWIN [--subjects 001,002] [--features dsp,genre]
- *        [--permutations 1000] [--truth] [--out DIR] [--max-memory-gib 3]
+ *        [--permutations 1000] [--truth] [--out DIR] [--max-memory-gib 3] [--regress-global]
  *
  * Each subject runs in its own child process, so the peak RSS printed is that
  * subject's alone. Truth columns, per subject (tuned = true signal variance > 0):
@@ -103,6 +103,7 @@ async function child(): Promise<void> {
       maxMemoryBytes: Number(arg('max-memory-gib', '3')) * 2 ** 30,
       fmriCacheDir: arg('fmri-cache'),
       embeddingCacheDir: arg('embedding-cache'),
+      regressGlobal: flag('regress-global'),
     },
   });
   const seconds = (performance.now() - t0) / 1000;

@@ -234,6 +234,26 @@ describe('encodeSubject on a constructed dataset with a planted response', () =>
     }
   });
 
+  it('still finds the planted voxels with global-signal regression', async () => {
+    // Regressing the global mean out must leave the planted voxels detectable.
+    const s = await encodeSubject({
+      dataset: root,
+      subject: 'sub-01',
+      features: ['dsp'],
+      outDir: join(dir, 'gsr'),
+      saveModels: false,
+      clipFeatures: { dsp: designFeatures() },
+      options: { maskPath, fmriCacheDir: join(dir, 'cache'), permutations: 200, regressGlobal: true },
+    });
+    const sig = await readNifti(join(dir, 'gsr', s.spaces[0]!.files.significant as string), {
+      as: 'float64',
+    });
+    const found = Array.from(sig.data as Float64Array)
+      .slice(0, PLANTED)
+      .filter((x) => x > 0).length;
+    assert.ok(found >= 8, `${found} planted voxels found after global-signal regression`);
+  });
+
   it('refuses features whose rows do not match the design, naming the space', async () => {
     const bad = designFeatures();
     bad.perClip.pop();

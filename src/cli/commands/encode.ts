@@ -30,6 +30,7 @@ interface EncodeFlags {
   maxMemory?: string;
   banded?: boolean;
   raw?: boolean;
+  regressGlobal?: boolean;
   quiet?: boolean;
 }
 
@@ -112,6 +113,7 @@ async function encodeCommand(f: EncodeFlags): Promise<void> {
       clapModelDir: f.modelDir,
       maxMemoryBytes: f.maxMemory ? bytes(f.maxMemory) : undefined,
       raw: f.raw,
+      regressGlobal: f.regressGlobal,
     },
   });
   const lines = s.spaces.map(
@@ -159,6 +161,10 @@ export function registerEncode(program: Command): void {
     .option('--model-dir <DIR>', 'local LAION-CLAP folder (for clap and clap-caption)')
     .option('--max-memory <size>', 'memory budget, e.g. 3G (default 3G); voxels are batched to fit')
     .option('--raw', 'use raw BOLD even when preprocessed images exist')
+    .option(
+      '--regress-global',
+      'regress the global signal out of every voxel before fitting (fewer shared false positives)',
+    )
     .option('--banded', 'banded ridge with variance partitioning (not available yet)')
     .option('-q, --quiet', 'no progress')
     .addHelpText(
