@@ -1,0 +1,315 @@
+/**
+ * End to end on a constructed BIDS dataset (3 training runs, 1 test run that plays
+ * 12 clips 4 times after a priming event, a 4 × 3 × 2 grid): half the voxels carry a
+ * planted response to known clip features (lags 2–3 scans), half carry noise only.
+ * The truth is built here independently of the encoding code.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { affinesClose, readNifti, readNiftiHeader, writeNifti } from '../io/nifti/index.js';
+import { Matrix } from '../linalg/matrix.js';
+import { Rng } from '../util/rng.js';
+import { encodeSubject } from './encode.js';
+import { loadEncodingModel, predictBrainResponse } from './model.js';
+import { type ClipFeatures, resolveFeatureSpaces } from './spaces.js';
+
+const TR = 1.5;
+const DIMS = [4, 3, 2] as const;
+const V = DIMS[0] * DIMS[1] * DIMS[2];
+const PLANTED = 12;
+const GENRES = ['blues', 'jazz', 'rock'];
+const AFFINE = [
+  [3, 0, 0, -6],
+  [0, 3, 0, -4],
+  [0, 0, 3, -3],
+  [0, 0, 0, 1],
+];
+
+function gauss(rng: Rng): number {
+  const u = Math.max(rng.uniform(), 1e-300);
+  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.uniform());
+}
+
+interface Ev {
+  clip: string;
+}
+
+describe('encodeSubject on a constructed dataset with a planted response', () => {
+  let dir: string;
+  let root: string;
+  let maskPath: string;
+  const rng = new Rng(42);
+  const feats = new Map<string, number[]>();
+  const W = Array.from({ length: PLANTED }, () => [gauss(rng), gauss(rng), gauss(rng)]);
+  const runs: Array<{ task: string; run: number; events: Ev[]; nScans: number }> = [];
+  const clipId = (g: string, t: number) => `${g}.${String(t).padStart(5, '0')}`;
+  /** Raw features of the clip heard at each scan (0 in silence). */
+  const scanRaw = (events: Ev[], nScans: number) =>
+    Array.from({ length: nScans }, (_, k) => {
+      const e = events[Math.floor((k * TR + TR / 2) / 15)];
+      return e ? (feats.get(e.clip) as number[]) : [0, 0, 0];
+    });
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'b2m-encode-test-'));
+    root = join(dir, 'ds');
+    mkdirSync(join(root, 'sub-01', 'func'), { recursive: true });
+    writeFileSync(join(root, 'dataset_description.json'), '{"Name": "encode test", "BIDSVersion": "1.8.0"}');
+    let track = 0;
+    const newClip = () => {
+      const id = clipId(GENRES[track % 3] as string, track);
+      track++;
+      feats.set(id, [gauss(rng), gauss(rng), gauss(rng)]);
+      return id;
+    };
+    const train: Ev[][] = [];
+    for (let r = 0; r < 3; r++) {
+      const clips = Array.from({ length: 8 }, newClip);
+      train.push(clips.map((clip) => ({ clip })));
+    }
+    for (let r = 0; r < 3; r++) {
+      const prevLast = (train[(r + 2) % 3] as Ev[]).at(-1)!.clip;
+      const events = [{ clip: prevLast }, ...(train[r] as Ev[])];
+      runs.push({ task: 'Training', run: r + 1, events, nScans: events.length * 10 + 4 });
+    }
+    const testClips = Array.from({ length: 12 }, newClip);
+    const testEvents = [{ clip: testClips[11] as string }];
+    for (let rep = 0; rep < 4; rep++) for (const clip of testClips) testEvents.push({ clip });
+    runs.push({ task: 'Test', run: 1, events: testEvents, nScans: testEvents.length * 10 });
+
+    for (const run of runs) {
+      const base = join(root, 'sub-01', 'func', `sub-01_task-${run.task}_run-0${run.run}`);
+      writeFileSync(
+        `${base}_events.tsv`,
+        `onset\tduration\tgenre\ttrack\tstart\tend\n${run.events
+          .map((e, i) => {
+            const [g, t] = e.clip.split('.');
+            return `${i * 15}\t15\t${g}\t${Number(t)}\t0\t15`;
+          })
+          .join('\n')}\n`,
+      );
+      writeFileSync(`${base}_bold.json`, JSON.stringify({ RepetitionTime: TR, TaskName: run.task }));
+      const raw = scanRaw(run.events, run.nScans);
+      const data = new Float32Array(V * run.nScans);
+      for (let k = 0; k < run.nScans; k++) {
+        for (let v = 0; v < V; v++) {
+          let s = 0;
+          if (v < PLANTED) {
+            for (const [lag, h] of [
+              [2, 0.6],
+              [3, 0.4],
+            ] as const) {
+              const f = k - lag >= 0 ? (raw[k - lag] as number[]) : [0, 0, 0];
+              const w = W[v] as number[];
+              s += h * (f[0]! * w[0]! + f[1]! * w[1]! + f[2]! * w[2]!);
+            }
+          }
+          data[k * V + v] = 1000 + 10 * s + 8 * gauss(rng);
+        }
+      }
+      await writeNifti(`${base}_bold.nii.gz`, {
+        header: { dims: [...DIMS, run.nScans], affine: AFFINE, pixdim: [1, 3, 3, 3, TR, 0, 0, 0] },
+        data,
+      });
+    }
+    maskPath = join(dir, 'mask.nii.gz');
+    await writeNifti(maskPath, {
+      header: { dims: [...DIMS], affine: AFFINE },
+      data: new Uint8Array(V).fill(1),
+    });
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Clip features in design order (the design lists training clips, then test clips, in order of presentation). */
+  function designFeatures(): ClipFeatures {
+    const order: string[] = [];
+    for (const r of runs) for (const e of r.events.slice(1)) if (!order.includes(e.clip)) order.push(e.clip);
+    return {
+      kind: 'clip',
+      dim: 3,
+      perClip: order.map((id) => new Matrix(1, 3, Float32Array.from(feats.get(id) as number[]))),
+      fingerprint: 'test-features',
+    };
+  }
+
+  it('finds the planted voxels, not the others, and writes maps that overlay the mask', async () => {
+    const out = join(dir, 'out');
+    const s = await encodeSubject({
+      dataset: root,
+      subject: 'sub-01',
+      features: ['dsp', 'genre'],
+      outDir: out,
+      clipFeatures: { dsp: designFeatures() },
+      options: {
+        maskPath,
+        fmriCacheDir: null,
+        embeddingCacheDir: null,
+        permutations: 500,
+        delays: [1, 2, 3, 4],
+      },
+    });
+    const dsp = s.spaces.find((x) => x.name === 'dsp')!;
+    const r = await readNifti(join(out, dsp.files.r as string), { as: 'float64' });
+    const sig = await readNifti(join(out, dsp.files.significant as string), { as: 'float64' });
+    const rp = Array.from(r.data as Float64Array).slice(0, PLANTED);
+    const sp = Array.from(sig.data as Float64Array);
+    assert.ok(rp.filter((x) => x > 0.5).length >= 10, `planted r: ${rp.map((x) => x.toFixed(2)).join(' ')}`);
+    assert.ok(sp.slice(0, PLANTED).filter((x) => x > 0).length >= 10);
+    assert.ok(sp.slice(PLANTED).filter((x) => x > 0).length <= 1, 'null voxels marked significant');
+    // Every map carries the mask's geometry.
+    const mh = await readNiftiHeader(maskPath);
+    assert.ok(affinesClose(r.header.affine, mh.affine, 1e-5));
+    assert.deepEqual(r.header.dims.slice(0, 3), [...DIMS]);
+    // The preferred-space map names dsp where it wins; its label table exists.
+    assert.ok(existsSync(join(out, s.preferred.labels)));
+    assert.ok(readFileSync(join(out, s.preferred.labels), 'utf8').includes('1\tdsp'));
+    const summary = JSON.parse(readFileSync(join(out, 'encoding.json'), 'utf8'));
+    assert.equal(summary.spaces.length, 2);
+    assert.equal(summary.design.repetitions, 4);
+    assert.ok(
+      summary.notes.some((n: string) => /dseg/.test(n)),
+      'ROI tables skipped without a dseg',
+    );
+    assert.equal(summary.noiseCeiling.files.ceiling, 'sub-01_stat-ceiling_statmap.nii.gz');
+    // dsp carries the planted response, genre does not: the paired test says so.
+    const cmp = summary.comparisons[0];
+    assert.equal(`${cmp.a} vs ${cmp.b}`, 'dsp vs genre');
+    assert.ok(cmp.aBetter >= 4 && cmp.bBetter === 0, `dsp better in ${cmp.aBetter}, genre in ${cmp.bBetter}`);
+    assert.ok(existsSync(join(out, cmp.files.dr)));
+
+    // The saved model predicts the planted response from raw scan features.
+    const model = await loadEncodingModel(join(out, 'models', 'feat-dsp'));
+    assert.deepEqual(model.delays, [1, 2, 3, 4]);
+    const run = runs[0]!;
+    const raw = scanRaw(run.events, run.nScans);
+    const F = new Matrix(run.nScans, 3, Float32Array.from(raw.flat()));
+    const active = raw.map((_, k) => (Math.floor((k * TR + TR / 2) / 15) < run.events.length ? 1 : 0));
+    const P = await predictBrainResponse(model, F, { active });
+    assert.deepEqual(P.shape, [run.nScans, V]);
+    let good = 0;
+    for (let v = 0; v < PLANTED; v++) {
+      const truth = raw.map((_, k) =>
+        [2, 3].reduce((a, lag, i) => {
+          const f = k - lag >= 0 ? (raw[k - lag] as number[]) : [0, 0, 0];
+          const w = W[v] as number[];
+          return a + [0.6, 0.4][i]! * (f[0]! * w[0]! + f[1]! * w[1]! + f[2]! * w[2]!);
+        }, 0),
+      );
+      // Columns follow the mask's voxel order (nilearn's), not grid offsets.
+      const col = model.voxels.indexOf(v);
+      const pv = Array.from({ length: run.nScans }, (_, k) => P.data[k * V + col] as number);
+      if (corr(truth, pv) > 0.8) good++;
+    }
+    assert.ok(good >= 10, `${good}/${PLANTED} planted voxels predicted with r > 0.8`);
+    await assert.rejects(
+      predictBrainResponse(model, new Matrix(2, 4, new Float32Array(8))),
+      /features have 4 columns but the dsp model needs 3/,
+    );
+  });
+
+  it('gives the same results whatever the voxel batch size', async () => {
+    const run = (maxVoxelBatch: number, out: string) =>
+      encodeSubject({
+        dataset: root,
+        subject: 'sub-01',
+        features: ['dsp'],
+        outDir: join(dir, out),
+        saveModels: false,
+        clipFeatures: { dsp: designFeatures() },
+        options: { maskPath, fmriCacheDir: join(dir, 'cache'), permutations: 200, maxVoxelBatch },
+      });
+    const one = await run(1000, 'b1');
+    const many = await run(5, 'b5');
+    assert.equal(one.batches.count, 1);
+    assert.equal(many.batches.count, 5);
+    for (const f of ['r', 'logp', 'alpha'] as const) {
+      const a = await readNifti(join(dir, 'b1', one.spaces[0]!.files[f] as string), { as: 'float64' });
+      const b = await readNifti(join(dir, 'b5', many.spaces[0]!.files[f] as string), { as: 'float64' });
+      for (let i = 0; i < a.data.length; i++) {
+        assert.ok(Math.abs((a.data[i] as number) - (b.data[i] as number)) < 1e-5, `${f}[${i}]`);
+      }
+    }
+  });
+
+  it('still finds the planted voxels with global-signal regression', async () => {
+    // Regressing the global mean out must leave the planted voxels detectable.
+    const s = await encodeSubject({
+      dataset: root,
+      subject: 'sub-01',
+      features: ['dsp'],
+      outDir: join(dir, 'gsr'),
+      saveModels: false,
+      clipFeatures: { dsp: designFeatures() },
+      options: { maskPath, fmriCacheDir: join(dir, 'cache'), permutations: 200, regressGlobal: true },
+    });
+    const sig = await readNifti(join(dir, 'gsr', s.spaces[0]!.files.significant as string), {
+      as: 'float64',
+    });
+    const found = Array.from(sig.data as Float64Array)
+      .slice(0, PLANTED)
+      .filter((x) => x > 0).length;
+    assert.ok(found >= 8, `${found} planted voxels found after global-signal regression`);
+  });
+
+  it('refuses features whose rows do not match the design, naming the space', async () => {
+    const bad = designFeatures();
+    bad.perClip.pop();
+    await assert.rejects(
+      encodeSubject({
+        dataset: root,
+        subject: '01',
+        features: ['dsp'],
+        outDir: join(dir, 'bad'),
+        clipFeatures: { dsp: bad },
+        options: { maskPath, fmriCacheDir: null, permutations: 10 },
+      }),
+      /feature space "dsp" gives 35 clips but the design has 36/,
+    );
+  });
+
+  it('refuses a mask of another grid, naming the image', async () => {
+    const other = join(dir, 'other-mask.nii.gz');
+    await writeNifti(other, {
+      header: { dims: [5, 3, 2], affine: AFFINE },
+      data: new Uint8Array(30).fill(1),
+    });
+    await assert.rejects(
+      encodeSubject({
+        dataset: root,
+        subject: '01',
+        features: ['genre'],
+        outDir: join(dir, 'bad2'),
+        options: { maskPath: other, fmriCacheDir: null, permutations: 10 },
+      }),
+      /image grid 4×3×2 does not match the mask's grid 5×3×2/,
+    );
+  });
+
+  it('names the nearest valid space for an unknown one', () => {
+    assert.throws(
+      () => resolveFeatureSpaces(['dps']),
+      (e: Error & { hint?: string }) =>
+        /unknown feature space "dps"/.test(e.message) && /'dsp'/.test(e.hint ?? ''),
+    );
+    assert.throws(() => resolveFeatureSpaces(['dsp+genr']), /unknown feature space "genr" in "dsp\+genr"/);
+    assert.deepEqual(resolveFeatureSpaces(['dsp+genre'])[0]!.parts, ['dsp', 'genre']);
+  });
+});
+
+function corr(a: number[], b: number[]): number {
+  const n = a.length;
+  const ma = a.reduce((s, x) => s + x, 0) / n;
+  const mb = b.reduce((s, x) => s + x, 0) / n;
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < n; i++) {
+    ab += (a[i]! - ma) * (b[i]! - mb);
+    aa += (a[i]! - ma) ** 2;
+    bb += (b[i]! - mb) ** 2;
+  }
+  return ab / Math.sqrt(aa * bb);
+}

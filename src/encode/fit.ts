@@ -1,0 +1,622 @@
+/**
+ * Voxelwise encoding for one subject: for each feature space, ridge from the
+ * FIR-delayed scan features to every voxel, alpha per voxel by leave-one-run-out
+ * CV over the training runs, refit on all of them, prediction of the test runs,
+ * scored against the test response averaged over its repetitions (r, R², block
+ * permutation p, FDR/FWER), with the noise ceiling from those repetitions.
+ *
+ * Voxels are processed in batches sized to a memory budget, so the full grid
+ * (≈ 160,000 voxels) runs in 4 GB: per batch, each run is read once (from the
+ * run cache) and only the batch's columns are kept.
+ */
+
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { WindowSpec } from '../embed/types.js';
+import { defaultFmriCacheDir, RunMatrixCache } from '../fmri/cache.js';
+import { buildDesign, type Design, designInputs, loadDesign } from '../fmri/design.js';
+import type { Masker } from '../fmri/masker.js';
+import { delayRows } from '../fmri/preprocess/fir.js';
+import { type PreprocessOptions, resolvePreprocessOptions } from '../fmri/preprocess/options.js';
+import { bidsRunSource, runImage, subjectMask } from '../fmri/preprocess/source.js';
+import type { BidsDataset } from '../io/bids/discover.js';
+import { readNiftiHeader } from '../io/nifti/index.js';
+import { Matrix } from '../linalg/matrix.js';
+import { fitRidgeCV } from '../ridge/fit.js';
+import { logspace } from '../ridge/options.js';
+import { cacheDir } from '../util/cache-dir.js';
+import { UserError } from '../util/errors.js';
+import { type ProgressSink, silentProgress } from '../util/progress.js';
+import { CoefWriter, type EncodingModelPart, saveEncodingModelMeta } from './model.js';
+import {
+  averageBlocks,
+  type RepetitionLayout,
+  repetitionLayout,
+  scanFeatures,
+  scanIndex,
+  standardizeClipFeatures,
+} from './scans.js';
+import {
+  type ClipFeatures,
+  checkClipFeatures,
+  FEATURE_SPACES,
+  type FeatureContext,
+  resolveFeatureSpaces,
+  type SpaceSpec,
+} from './spaces.js';
+import {
+  benjaminiHochberg,
+  blockContributions,
+  blockLayout,
+  blockPermutationTest,
+  circularOffsets,
+  circularShiftTest,
+  explainableVariance,
+  maxStatPValues,
+  noiseCeiling,
+  normalisedR,
+  pairedSignFlipTest,
+  permutations,
+  r2Columns,
+  signFlips,
+} from './stats.js';
+
+export interface EncodeOptions {
+  /** FIR delays in scans (default 1–4). */
+  delays?: number[];
+  /** Ridge alphas (default logspace(−1, 7, 17)). */
+  alphas?: number[];
+  /** Block permutations for p-values (default 1,000; 0 skips the test). */
+  permutations?: number;
+  seed?: number;
+  /** FDR level (default 0.05). */
+  fdrQ?: number;
+  /** Significance by max-statistic FWER (p < fdrQ) instead of BH FDR. */
+  fwer?: boolean;
+  /**
+   * The permutation null: `blocks` (default) shuffles clip-long blocks of the prediction;
+   * `shift` rotates each test segment's prediction by a random offset of at least one
+   * clip, keeping nearly all autocorrelation (see docs/encoding.md for their calibration).
+   */
+  nullModel?: 'shift' | 'blocks';
+  /** Block length / minimum shift in scans (default: the test clip length, 10 scans for 15-s clips at 1.5 s). */
+  blockScans?: number;
+  /** Memory budget for the fit, bytes (default 3 GiB: the process stays under 4 GB). */
+  maxMemoryBytes?: number;
+  /** Upper bound on voxels per batch (the budget may make batches smaller). */
+  maxVoxelBatch?: number;
+  /** Embedding windows of audio spaces (default 10 s at 1.5 s, shared with decoding and its cache). */
+  windows?: WindowSpec;
+  /** Preprocessing (drift removal, z-scoring); windowing settings are ignored here. */
+  preprocess?: PreprocessOptions;
+  /** A mask file on the BOLD grid (default: the intersection of the subject's fMRIPrep brain masks). */
+  maskPath?: string;
+  /** Use raw BOLD even when preprocessed images exist. */
+  raw?: boolean;
+  fmriCacheDir?: string | null;
+  embeddingCacheDir?: string | null;
+  clapModelDir?: string;
+  workers?: number;
+  /**
+   * Regress the run's global signal (mean over all masked voxels, per scan) out of
+   * every voxel before fitting: shared slow noise otherwise gives every voxel the
+   * same chance fit, so tests become strongly dependent. Default false.
+   */
+  regressGlobal?: boolean;
+}
+
+export const ENCODE_DEFAULTS = {
+  delays: [1, 2, 3, 4],
+  alphas: logspace(-1, 7, 17),
+  permutations: 1000,
+  seed: 0,
+  fdrQ: 0.05,
+  fwer: false,
+  nullModel: 'blocks' as 'shift' | 'blocks',
+  maxMemoryBytes: 3 * 2 ** 30,
+  maxVoxelBatch: 65_536,
+};
+
+/** Everything computed for one space, per voxel (masker column order). */
+export interface SpaceResult {
+  spec: SpaceSpec;
+  r: Float64Array;
+  r2: Float64Array;
+  /** r / noise ceiling (NaN where the ceiling is ≤ 0.05). */
+  nr: Float64Array;
+  /** Block-permutation p (uncorrected); all 1 when permutations = 0. */
+  p: Float64Array;
+  /** BH q-values. */
+  q: Float64Array;
+  /** Max-statistic FWER-adjusted p. */
+  pFwer: Float64Array;
+  significant: Uint8Array;
+  alpha: Float64Array;
+  /** Features before delays. */
+  dim: number;
+  cvSeconds: number;
+  /** Per-block contributions to r (k × n_voxels, `blockContributions`), for paired comparisons. */
+  blockC: Float64Array;
+}
+
+/** A paired comparison of two spaces per voxel: Δr = r_a − r_b, two-sided sign-flip p over test blocks. */
+export interface SpaceComparison {
+  a: string;
+  b: string;
+  dr: Float64Array;
+  p: Float64Array;
+  q: Float64Array;
+  /** +1: a better, −1: b better, 0: no difference at the FDR level. */
+  winner: Int8Array;
+}
+
+export interface SubjectEncoding {
+  subject: string;
+  masker: Masker;
+  dataset: BidsDataset;
+  design: Design;
+  spaces: SpaceResult[];
+  comparisons: SpaceComparison[];
+  /** Sign flips shared by every paired test (n_perm × blocks), and the number of blocks. */
+  flips: Int8Array;
+  compareBlocks: number;
+  /** Explainable variance of one presentation (bias-corrected). */
+  ev: Float64Array;
+  /** √(R·EV/(1 + (R−1)·EV)): the best r against the repetition average. */
+  ceiling: Float64Array;
+  repetitions: number;
+  nTrainScans: number;
+  nTestScans: number;
+  voxelBatch: number;
+  nBatches: number;
+  permutationNull: { model: 'shift' | 'blocks'; blocks?: number; blockScans: number; segments: number[] };
+  options: Required<Pick<EncodeOptions, 'delays' | 'alphas' | 'permutations' | 'seed' | 'fdrQ' | 'fwer'>>;
+  seconds: { features: number; fit: number; total: number };
+  notes: string[];
+}
+
+export interface FitSubjectInput {
+  /** Dataset root or a discovered dataset. */
+  dataset: string | BidsDataset;
+  design?: Design;
+  subject: string;
+  features: string[];
+  options?: EncodeOptions;
+  /** Where the fitted models go (`<modelsDir>/feat-<label>/`); none saved when absent. */
+  modelsDir?: string;
+  /** Precomputed clip features by part name (bypasses the registry; tests and custom spaces). */
+  clipFeatures?: Record<string, ClipFeatures>;
+  progress?: ProgressSink;
+  log?: (line: string) => void;
+}
+
+/** A BIDS-safe label for a space name (`dsp+genre` → `dspgenre`). */
+export function featureLabel(name: string): string {
+  return name.replace(/[^A-Za-z0-9]/g, '');
+}
+
+interface PreparedSpace {
+  spec: SpaceSpec;
+  parts: EncodingModelPart[];
+  dim: number;
+  Xtrain: Matrix<Float32Array>;
+  /** Delayed features of each test run (all scans). */
+  Xtest: Matrix<Float32Array>[];
+}
+
+export async function fitSubjectEncoding(input: FitSubjectInput): Promise<SubjectEncoding> {
+  const t0 = performance.now();
+  const progress = input.progress ?? silentProgress;
+  const log = input.log ?? (() => {});
+  const o = { ...ENCODE_DEFAULTS, ...stripUndefined(input.options ?? {}) };
+  const notes: string[] = [];
+  const specs = resolveFeatureSpaces(input.features);
+  if (o.delays.length === 0 || o.delays.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new UserError(`delays must be non-negative integers (scans), got [${o.delays.join(', ')}]`, {
+      field: 'delays',
+      hint: 'e.g. --delays 1,2,3,4',
+    });
+  }
+  let ds: BidsDataset;
+  let design: Design;
+  if (typeof input.dataset === 'string') {
+    const l = await loadDesign(input.dataset);
+    ds = l.dataset;
+    design = input.design ?? l.design;
+  } else {
+    ds = input.dataset;
+    design = input.design ?? buildDesign(designInputs(ds));
+  }
+  const id = input.subject.replace(/^sub-/, '');
+  if (!ds.subjects.some((s) => s.id === id)) {
+    throw new UserError(`subject sub-${id} is not in the dataset`, {
+      file: ds.root,
+      field: 'subject',
+      hint: `subjects: ${ds.subjects.map((s) => `sub-${s.id}`).join(', ')}`,
+    });
+  }
+  const masker = await subjectMask(ds, id, o.maskPath);
+  const V = masker.nVoxels;
+  const pre = o.preprocess ?? resolvePreprocessOptions();
+
+  // Scans per run, from the headers (cheap), so features can be laid out before any data is read.
+  const nScans: number[] = [];
+  for (const sched of design.runs) {
+    const { image } = runImage(ds, id, sched, o.raw);
+    const h = await readNiftiHeader(image);
+    masker.checkImage(h);
+    nScans.push(h.dims[3] ?? 1);
+  }
+  const trainRuns = design.runs.flatMap((r, i) => (r.split === 'train' ? [i] : []));
+  const testRuns = design.runs.flatMap((r, i) => (r.split === 'test' ? [i] : []));
+  if (trainRuns.length < 2 || testRuns.length < 1) {
+    throw new UserError(
+      `encoding needs ≥ 2 training runs and ≥ 1 test run, the design has ${trainRuns.length} and ${testRuns.length}`,
+      { file: ds.root, hint: 'check the task names (train/test) of the runs' },
+    );
+  }
+  const layouts: RepetitionLayout[] = testRuns.map((i) =>
+    repetitionLayout(design, design.runs[i]!, nScans[i] as number),
+  );
+  const R = layouts[0]!.starts.length;
+  if (layouts.some((l) => l.starts.length !== R)) {
+    throw new UserError('test runs have different numbers of repetitions', {
+      file: design.runs[testRuns[0]!]!.eventsFile,
+      hint: 'every test run must repeat its clips equally often',
+    });
+  }
+  const segL = layouts.map((l) => l.length);
+  const nTestAvg = segL.reduce((a, b) => a + b, 0);
+  const nTrain = trainRuns.reduce((a, i) => a + (nScans[i] as number), 0);
+  const nTestFull = testRuns.reduce((a, i) => a + (nScans[i] as number), 0);
+  const clipDur = design.runs[testRuns[0]!]!.events[0]?.duration ?? 15;
+  const blockScans = o.blockScans ?? Math.max(1, Math.round(clipDur / design.tr));
+  const nPerm = o.permutations;
+  const layout = o.nullModel === 'blocks' ? blockLayout(segL, blockScans) : null;
+  const perms =
+    nPerm === 0
+      ? new Int32Array(0)
+      : layout
+        ? permutations(layout.starts.length, nPerm, `encode:${o.seed}`)
+        : circularOffsets(segL, nPerm, blockScans, `encode:${o.seed}`);
+
+  // Features: each part once, standardised on training clips, laid out on the scans.
+  const tf = performance.now();
+  const ctx: FeatureContext = {
+    root: ds.root,
+    clips: design.clips,
+    windows: o.windows,
+    cacheDir: o.embeddingCacheDir === undefined ? cacheDir('embed') : o.embeddingCacheDir,
+    clapModelDir: o.clapModelDir,
+    workers: o.workers,
+    progress,
+    memo: new Map(),
+  };
+  const partNames = [...new Set(specs.flatMap((s) => s.parts))];
+  const parts = new Map<
+    string,
+    { features: ClipFeatures; perClip: Matrix<Float32Array>[]; meta: EncodingModelPart }
+  >();
+  for (const name of partNames) {
+    const f = input.clipFeatures?.[name] ?? (await FEATURE_SPACES[name]!.compute(ctx));
+    checkClipFeatures(name, f, design.clips);
+    const { standardizer, perClip } = standardizeClipFeatures(f, design.clips);
+    parts.set(name, {
+      features: f,
+      perClip,
+      meta: {
+        name,
+        kind: f.kind,
+        dim: f.dim,
+        windows: f.windows,
+        standardizer: standardizer.state,
+        fingerprint: f.fingerprint,
+      },
+    });
+    log(`features: ${name} ${f.dim}-d per ${f.kind}`);
+  }
+  const indices = design.runs.map((r, i) => scanIndex(design, r, nScans[i] as number));
+  const prepared: PreparedSpace[] = specs.map((spec) => {
+    const ps = spec.parts.map((n) => parts.get(n)!);
+    const dim = ps.reduce((a, p) => a + p.features.dim, 0);
+    const nf = dim * o.delays.length;
+    const Xtrain = Matrix.zeros(nTrain, nf, 'float32');
+    let row = 0;
+    for (const i of trainRuns) {
+      const D = delayRows(scanFeatures(indices[i]!, ps), o.delays);
+      Xtrain.data.set(D.data, row * nf);
+      row += D.rows;
+    }
+    const Xtest = testRuns.map((i) => delayRows(scanFeatures(indices[i]!, ps), o.delays));
+    return { spec, parts: ps.map((p) => p.meta), dim, Xtrain, Xtest };
+  });
+  const groups = new Int32Array(nTrain);
+  {
+    let row = 0;
+    trainRuns.forEach((i, g) => {
+      groups.fill(g, row, row + (nScans[i] as number));
+      row += nScans[i] as number;
+    });
+  }
+  const featureSeconds = (performance.now() - tf) / 1000;
+
+  // Voxel batch size: the batch's training, test (R repetitions, their average and the
+  // predictions) and scoring arrays, with the ridge engine's working set inside the rest.
+  const maxRun = Math.max(...nScans);
+  const xBytes = prepared.reduce((a, p) => a + (p.Xtrain.data.byteLength + nTestFull * p.Xtrain.cols * 4), 0);
+  const runBytes = maxRun * V * 4;
+  const perVoxel = 4 * (nTrain + nTestFull + (R + 2) * nTestAvg) + 8 * 4 * nTestAvg;
+  const budget = o.maxMemoryBytes;
+  const forBatch = budget * 0.4 - runBytes - xBytes;
+  if (forBatch < perVoxel * 64) {
+    throw new UserError(
+      `a memory budget of ${(budget / 2 ** 30).toFixed(2)} GiB is too small for ${V} voxels × ${maxRun} scans per run`,
+      { field: 'maxMemoryBytes', hint: 'raise the budget, or use a smaller mask' },
+    );
+  }
+  const B = Math.max(1, Math.min(V, o.maxVoxelBatch, Math.floor(forBatch / perVoxel)));
+  const nBatches = Math.ceil(V / B);
+  log(
+    `fit: ${V} voxels in ${nBatches} batch(es) of ≤ ${B}; ${nTrain} training scans (${trainRuns.length} runs), ${nTestAvg} test scans (${R} repetitions averaged)`,
+  );
+
+  const fmriCache =
+    o.fmriCacheDir === null ? null : new RunMatrixCache(o.fmriCacheDir ?? defaultFmriCacheDir());
+  if (!fmriCache && nBatches > 1) notes.push('no run cache: every voxel batch preprocesses the runs again');
+  const source = bidsRunSource({
+    dataset: ds,
+    design,
+    subject: id,
+    mask: masker,
+    options: pre,
+    cache: fmriCache,
+    raw: o.raw,
+  });
+
+  const results = prepared.map((p): SpaceResult & { maxNull: Float64Array; intercept: Float64Array } => ({
+    spec: p.spec,
+    r: new Float64Array(V),
+    r2: new Float64Array(V),
+    nr: new Float64Array(V),
+    p: new Float64Array(V).fill(1),
+    q: new Float64Array(V).fill(1),
+    pFwer: new Float64Array(V).fill(1),
+    significant: new Uint8Array(V),
+    alpha: new Float64Array(V),
+    dim: p.dim,
+    cvSeconds: 0,
+    blockC: new Float64Array(0),
+    maxNull: new Float64Array(nPerm).fill(Number.NEGATIVE_INFINITY),
+    intercept: new Float64Array(V),
+  }));
+  const ev = new Float64Array(V);
+  const writers: (CoefWriter | null)[] = [];
+  const modelDirs = prepared.map((p) =>
+    input.modelsDir ? join(input.modelsDir, `feat-${featureLabel(p.spec.name)}`) : null,
+  );
+  for (const [k, d] of modelDirs.entries()) {
+    if (d) await mkdir(d, { recursive: true });
+    writers.push(d ? await CoefWriter.open(d, V, prepared[k]!.Xtrain.cols) : null);
+  }
+
+  let compareBlocks = 0;
+  const tfit = performance.now();
+  try {
+    for (let b = 0; b < nBatches; b++) {
+      const v0 = b * B;
+      const v1 = Math.min(V, v0 + B);
+      const nb = v1 - v0;
+      const Ytrain = Matrix.zeros(nTrain, nb, 'float32');
+      const reps = Array.from({ length: R }, () => Matrix.zeros(nTestAvg, nb, 'float32'));
+      progress.start(`encode sub-${id}: read runs (batch ${b + 1}/${nBatches})`, design.runs.length);
+      let trainRow = 0;
+      let testRun = 0;
+      let testRow = 0;
+      for (let i = 0; i < design.runs.length; i++) {
+        const sched = design.runs[i]!;
+        const run = await source(sched, i);
+        const X = run.X;
+        if (X.rows !== nScans[i] || X.cols !== V) {
+          throw new UserError(
+            `run ${sched.key} gives ${X.rows} scans × ${X.cols} voxels, expected ${nScans[i]} × ${V}`,
+            { file: run.file, hint: 'the image and the mask must share the grid; the run must be complete' },
+          );
+        }
+        if (o.regressGlobal) regressGlobalSignal(X, v0, nb);
+        if (sched.split === 'train') {
+          copyCols(X, v0, nb, Ytrain, trainRow, 0, X.rows);
+          trainRow += X.rows;
+        } else {
+          const l = layouts[testRun]!;
+          l.starts.forEach((s, r) => {
+            copyCols(X, v0, nb, reps[r]!, testRow, s, l.length);
+          });
+          testRow += l.length;
+          testRun++;
+        }
+        progress.update(i + 1);
+      }
+      progress.finish();
+      const evb = explainableVariance(reps);
+      ev.set(evb, v0);
+      const Yavg = Matrix.zeros(nTestAvg, nb, 'float32');
+      for (const m of reps)
+        for (let k = 0; k < Yavg.data.length; k++)
+          Yavg.data[k] = (Yavg.data[k] as number) + (m.data[k] as number);
+      for (let k = 0; k < Yavg.data.length; k++) Yavg.data[k] = (Yavg.data[k] as number) / R;
+      reps.length = 0;
+
+      for (const [k, p] of prepared.entries()) {
+        const res = results[k]!;
+        const tcv = performance.now();
+        const model = await fitRidgeCV(p.Xtrain, Ytrain, {
+          alphas: o.alphas,
+          cv: { kind: 'groups', groups },
+          score: 'r2',
+          maxMemoryBytes: budget * 0.6,
+        });
+        res.cvSeconds += (performance.now() - tcv) / 1000;
+        const Pavg = Matrix.zeros(nTestAvg, nb, 'float32');
+        let row = 0;
+        for (const [t, Xt] of p.Xtest.entries()) {
+          const P = await model.predict(Xt);
+          const l = layouts[t]!;
+          const A = averageBlocks(P, l.starts, l.length);
+          Pavg.data.set(A.data, row * nb);
+          row += l.length;
+        }
+        res.r2.set(r2Columns(Yavg, Pavg), v0);
+        const bc = blockContributions(Yavg, Pavg, segL, blockScans);
+        if (res.blockC.length === 0) res.blockC = new Float64Array(bc.k * V);
+        for (let b2 = 0; b2 < bc.k; b2++) res.blockC.set(bc.C.subarray(b2 * nb, (b2 + 1) * nb), b2 * V + v0);
+        compareBlocks = bc.k;
+        res.alpha.set(model.alphas, v0);
+        res.intercept.set(model.intercept, v0);
+        if (nPerm > 0) {
+          const pt = layout
+            ? blockPermutationTest(Yavg, Pavg, layout, perms)
+            : circularShiftTest(Yavg, Pavg, segL, perms);
+          res.r.set(pt.r, v0);
+          res.p.set(pt.p, v0);
+          for (let q = 0; q < nPerm; q++)
+            if ((pt.maxNull[q] as number) > (res.maxNull[q] as number))
+              res.maxNull[q] = pt.maxNull[q] as number;
+        } else {
+          const { pearsonColumns } = await import('./stats.js');
+          res.r.set(pearsonColumns(Yavg, Pavg), v0);
+        }
+        await writers[k]?.append(model.coef);
+        log(
+          `  batch ${b + 1}/${nBatches} ${p.spec.name}: ${nb} voxels, ridge ${model.info.solver} ${((performance.now() - tcv) / 1000).toFixed(1)} s`,
+        );
+      }
+    }
+    for (const w of writers) await w?.commit();
+  } catch (e) {
+    for (const w of writers) await w?.abort();
+    throw e;
+  }
+  const fitSeconds = (performance.now() - tfit) / 1000;
+
+  const ceiling = noiseCeiling(ev, R);
+  for (const [k, res] of results.entries()) {
+    res.nr = normalisedR(res.r, ceiling);
+    if (nPerm > 0) {
+      res.q = benjaminiHochberg(res.p);
+      res.pFwer = maxStatPValues(res.r, res.maxNull);
+      const s = o.fwer ? res.pFwer : res.q;
+      for (let j = 0; j < V; j++) res.significant[j] = (s[j] as number) < o.fdrQ ? 1 : 0;
+    }
+    const dir = modelDirs[k];
+    if (dir) {
+      await saveEncodingModelMeta(
+        dir,
+        {
+          format: 1,
+          kind: 'brain2music-encoding-model',
+          subject: `sub-${id}`,
+          space: res.spec.name,
+          parts: prepared[k]!.parts,
+          delays: o.delays,
+          tr: design.tr,
+          nVoxels: V,
+          dim: prepared[k]!.dim,
+          grid: { shape: [...masker.shape], affine: masker.affine.map((r) => [...r]) },
+        },
+        { intercept: res.intercept, alphas: res.alpha, voxels: masker.indices },
+      );
+    }
+  }
+  if (nPerm === 0) notes.push('permutations = 0: no p-values, nothing marked significant');
+  const flips = signFlips(compareBlocks, nPerm, `encode-compare:${o.seed}`);
+  const comparisons: SpaceComparison[] = [];
+  if (nPerm > 0) {
+    for (let a = 0; a < results.length; a++) {
+      for (let b = a + 1; b < results.length; b++) {
+        const A = results[a]!;
+        const Bq = results[b]!;
+        const t = pairedSignFlipTest(A.blockC, Bq.blockC, compareBlocks, V, flips);
+        const q = benjaminiHochberg(t.p);
+        const winner = Int8Array.from(q, (x, j) => (x < o.fdrQ ? ((t.dr[j] as number) > 0 ? 1 : -1) : 0));
+        comparisons.push({ a: A.spec.name, b: Bq.spec.name, dr: t.dr, p: t.p, q, winner });
+      }
+    }
+  }
+  return {
+    subject: `sub-${id}`,
+    masker,
+    dataset: ds,
+    design,
+    spaces: results.map(({ maxNull: _m, intercept: _i, ...r }) => r),
+    comparisons,
+    flips,
+    compareBlocks,
+    ev,
+    ceiling,
+    repetitions: R,
+    nTrainScans: nTrain,
+    nTestScans: nTestAvg,
+    voxelBatch: B,
+    nBatches,
+    permutationNull: { model: o.nullModel, blocks: layout?.starts.length, blockScans, segments: segL },
+    options: {
+      delays: o.delays,
+      alphas: o.alphas,
+      permutations: nPerm,
+      seed: o.seed,
+      fdrQ: o.fdrQ,
+      fwer: o.fwer,
+    },
+    seconds: { features: featureSeconds, fit: fitSeconds, total: (performance.now() - t0) / 1000 },
+    notes,
+  };
+}
+
+/** dst[dstRow + i, :] = src[srcRow + i, c0 : c0 + n] for i < rows. */
+function copyCols(
+  src: Matrix,
+  c0: number,
+  n: number,
+  dst: Matrix,
+  dstRow: number,
+  srcRow: number,
+  rows: number,
+): void {
+  const sc = src.cols;
+  for (let i = 0; i < rows; i++) {
+    const s = (srcRow + i) * sc + c0;
+    dst.data.set(src.data.subarray(s, s + n), (dstRow + i) * n);
+  }
+}
+
+/**
+ * Removes, in place for columns [c0, c0 + n) of X (n_scans × n_voxels), the least-squares
+ * fit of the global signal g(t) = mean over all columns of X (centred).
+ */
+function regressGlobalSignal(X: Matrix, c0: number, n: number): void {
+  const t = X.rows;
+  const v = X.cols;
+  const g = new Float64Array(t);
+  for (let i = 0; i < t; i++) {
+    let acc = 0;
+    for (let j = 0; j < v; j++) acc += X.data[i * v + j] as number;
+    g[i] = acc / v;
+  }
+  const gm = g.reduce((a, b) => a + b, 0) / t;
+  let gg = 0;
+  for (let i = 0; i < t; i++) {
+    g[i] = (g[i] as number) - gm;
+    gg += (g[i] as number) ** 2;
+  }
+  if (!(gg > 0)) return;
+  for (let j = c0; j < c0 + n; j++) {
+    let gx = 0;
+    for (let i = 0; i < t; i++) gx += (g[i] as number) * (X.data[i * v + j] as number);
+    const beta = gx / gg;
+    for (let i = 0; i < t; i++) X.data[i * v + j] = (X.data[i * v + j] as number) - beta * (g[i] as number);
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,425 @@
+/**
+ * Writes a subject's encoding results in BIDS-derivatives naming, on the subject's
+ * grid (headers copied from the mask through `Masker.inverseTransform`, so every
+ * map overlays the anatomy in any viewer): per space r, normalised r, R², −log10 p,
+ * alpha and the significant mask; the noise ceiling; the preferred space (+ label
+ * table); per-ROI CSV tables with Destrieux names; and `encoding.json`.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { readNifti, writeNifti } from '../io/nifti/index.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { isUserError } from '../util/errors.js';
+import { VERSION } from '../version.js';
+import { featureLabel, type SpaceResult, type SubjectEncoding } from './fit.js';
+import { FEATURE_SPACES } from './spaces.js';
+import { benjaminiHochberg, pairedSignFlipTest } from './stats.js';
+
+export interface RoiRow {
+  index: number;
+  name: string;
+  voxels: number;
+  meanR: number;
+  medianR: number;
+  peakR: number;
+  pctSignificant: number;
+  meanCeiling: number;
+  /** Mean r / ceiling over the ROI's voxels with a ceiling > 0.05 (NaN when none). */
+  meanNormalisedR: number;
+}
+
+export interface SpaceSummary {
+  name: string;
+  label: string;
+  parts: string[];
+  level: string;
+  modality: string;
+  dim: number;
+  voxels: number;
+  significant: number;
+  medianR: number;
+  maxR: number;
+  medianAlpha: number;
+  files: Record<string, string>;
+  model?: string;
+  rois: RoiRow[];
+}
+
+export interface EncodingSummary {
+  tool: 'brain2music';
+  kind: 'encoding';
+  version: string;
+  subject: string;
+  dataset: string;
+  /** The T1w to overlay the maps on (relative to the dataset root), when the dataset has one. */
+  anatomy?: string;
+  space?: string;
+  design: { trainScans: number; testScans: number; repetitions: number; tr: number };
+  options: SubjectEncoding['options'] & {
+    correction: 'fdr' | 'fwer';
+    permutationNull: SubjectEncoding['permutationNull'];
+  };
+  voxels: number;
+  batches: { size: number; count: number };
+  noiseCeiling: { files: Record<string, string>; medianEv: number; medianCeiling: number };
+  spaces: SpaceSummary[];
+  preferred: { file: string; labels: string; counts: Record<string, number> };
+  /** Paired comparisons: Δr = r_a − r_b per voxel and per ROI (sign-flip test over test blocks, BH across voxels / ROIs). */
+  comparisons: Array<{
+    a: string;
+    b: string;
+    files: { dr: string; logp: string };
+    /** Voxels where a (b) is better at q < fdrQ. */
+    aBetter: number;
+    bBetter: number;
+    rois: Array<{ roi: string; voxels: number; meanDr: number; p: number; q: number }>;
+  }>;
+  /** Per ROI: each space's mean r and % significant, and the level (low/high) that wins. */
+  hierarchy: Array<{
+    roi: string;
+    voxels: number;
+    meanR: Record<string, number>;
+    pctSignificant: Record<string, number>;
+    bestLow?: string;
+    bestHigh?: string;
+    winner?: 'low' | 'high';
+  }>;
+  seconds: SubjectEncoding['seconds'];
+  notes: string[];
+}
+
+function median(xs: ArrayLike<number>): number {
+  const a = Array.from(xs)
+    .filter(Number.isFinite)
+    .sort((x, y) => x - y);
+  if (a.length === 0) return Number.NaN;
+  const m = a.length >> 1;
+  return a.length % 2 ? (a[m] as number) : ((a[m - 1] as number) + (a[m] as number)) / 2;
+}
+
+function finiteOrNull(x: number): number | null {
+  return Number.isFinite(x) ? x : null;
+}
+
+/** Labels of the subject's Destrieux dseg at each masked voxel, with names; null when unusable. */
+async function roiLabels(
+  enc: SubjectEncoding,
+  notes: string[],
+): Promise<{ labels: Int32Array; names: Map<number, string> } | null> {
+  const id = enc.subject.replace(/^sub-/, '');
+  const subj = enc.dataset.subjects.find((s) => s.id === id);
+  const space = enc.dataset.space;
+  const dseg =
+    (space ? subj?.anatDseg[space] : undefined) ??
+    Object.values(subj?.anatDseg ?? {})[0] ??
+    enc.dataset.runs.find((r) => r.subject === id && r.dseg)?.dseg;
+  if (!dseg) {
+    notes.push('no Destrieux dseg for this subject: ROI tables skipped');
+    return null;
+  }
+  const img = await readNifti(dseg, { as: 'float64' });
+  try {
+    enc.masker.checkImage(img.header);
+  } catch (e) {
+    if (!isUserError(e)) throw e;
+    notes.push(
+      `ROI tables skipped: the dseg ${dseg} is on another grid than the BOLD runs (${e.message.split('\n')[0]}); resample it onto the BOLD grid (nearest neighbour)`,
+    );
+    return null;
+  }
+  const labels = new Int32Array(enc.masker.nVoxels);
+  enc.masker.indices.forEach((o, k) => {
+    labels[k] = Math.round(img.data[o] as number);
+  });
+  const names = new Map<number, string>();
+  const tsv = dseg.replace(/\.nii(\.gz)?$/, '.tsv');
+  if (existsSync(tsv)) {
+    const lines = (await readFile(tsv, 'utf8')).split(/\r?\n/);
+    const head = (lines[0] ?? '').split('\t');
+    const ic = head.indexOf('index');
+    const nc = head.indexOf('name');
+    for (const l of lines.slice(1)) {
+      const c = l.split('\t');
+      if (ic >= 0 && nc >= 0 && c[ic] !== undefined && c[nc]) names.set(Number(c[ic]), c[nc] as string);
+    }
+  } else {
+    notes.push(`no label table next to ${dseg}: ROIs named by number`);
+  }
+  return { labels, names };
+}
+
+function roiRows(
+  res: SpaceResult,
+  ceiling: Float64Array,
+  roi: { labels: Int32Array; names: Map<number, string> },
+): RoiRow[] {
+  const by = new Map<number, number[]>();
+  roi.labels.forEach((l, k) => {
+    if (l === 0) return;
+    const a = by.get(l) ?? [];
+    a.push(k);
+    by.set(l, a);
+  });
+  return [...by.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([index, vox]) => {
+      const rs = vox.map((k) => res.r[k] as number);
+      const nrs = vox.map((k) => res.nr[k] as number).filter(Number.isFinite);
+      return {
+        index,
+        name: roi.names.get(index) ?? String(index),
+        voxels: vox.length,
+        meanR: rs.reduce((a, b) => a + b, 0) / rs.length,
+        medianR: median(rs),
+        peakR: Math.max(...rs),
+        pctSignificant: (100 * vox.filter((k) => res.significant[k]).length) / vox.length,
+        meanCeiling: vox.reduce((a, k) => a + (ceiling[k] as number), 0) / vox.length,
+        meanNormalisedR: nrs.length ? nrs.reduce((a, b) => a + b, 0) / nrs.length : Number.NaN,
+      };
+    });
+}
+
+function roiCsv(rows: RoiRow[]): string {
+  const f = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : '');
+  const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  return `${[
+    'index,name,voxels,mean_r,median_r,peak_r,pct_significant,mean_ceiling,mean_normalised_r',
+    ...rows.map((r) =>
+      [
+        r.index,
+        q(r.name),
+        r.voxels,
+        f(r.meanR),
+        f(r.medianR),
+        f(r.peakR),
+        r.pctSignificant.toFixed(2),
+        f(r.meanCeiling),
+        f(r.meanNormalisedR),
+      ].join(','),
+    ),
+  ].join('\n')}\n`;
+}
+
+/** Writes every output of `enc` into `dir` (which must exist); returns the summary also written as `encoding.json`. */
+export async function writeSubjectEncoding(
+  enc: SubjectEncoding,
+  dir: string,
+  extra: { modelsDir?: string } = {},
+): Promise<EncodingSummary> {
+  const notes = [...enc.notes];
+  const sub = enc.subject;
+  const spaceLabel = enc.dataset.space?.split('_')[0];
+  const base = `${sub}${spaceLabel ? `_space-${spaceLabel}` : ''}`;
+  const write = async (
+    name: string,
+    values: ArrayLike<number>,
+    descrip: string,
+    datatype?: 'uint8' | 'int16',
+  ) => {
+    const img = enc.masker.inverseTransform(values, { descrip });
+    const data =
+      datatype === 'uint8'
+        ? Uint8Array.from(img.data)
+        : datatype === 'int16'
+          ? Int16Array.from(img.data)
+          : img.data;
+    await writeNifti(join(dir, name), { header: { ...img.header, datatype: datatype ?? 'float32' }, data });
+    return name;
+  };
+  const roi = await roiLabels(enc, notes);
+
+  const evFiles = {
+    ev: await write(`${base}_stat-ev_statmap.nii.gz`, enc.ev, 'explainable variance (1 presentation)'),
+    ceiling: await write(
+      `${base}_stat-ceiling_statmap.nii.gz`,
+      enc.ceiling,
+      `noise ceiling r (${enc.repetitions} repetitions)`,
+    ),
+  };
+  const spaces: SpaceSummary[] = [];
+  for (const res of enc.spaces) {
+    const label = featureLabel(res.spec.name);
+    const b = `${base}_feat-${label}`;
+    const logp = Float64Array.from(res.p, (p) => -Math.log10(p));
+    const files = {
+      r: await write(`${b}_stat-r_statmap.nii.gz`, res.r, `${res.spec.name} test r`),
+      nr: await write(
+        `${b}_stat-nr_statmap.nii.gz`,
+        Float64Array.from(res.nr, (x) => (Number.isFinite(x) ? x : 0)),
+        `${res.spec.name} r / noise ceiling`,
+      ),
+      r2: await write(`${b}_stat-r2_statmap.nii.gz`, res.r2, `${res.spec.name} test R2`),
+      logp: await write(
+        `${b}_stat-logp_statmap.nii.gz`,
+        logp,
+        `${res.spec.name} -log10 p (block permutation)`,
+      ),
+      alpha: await write(`${b}_stat-alpha_statmap.nii.gz`, res.alpha, `${res.spec.name} ridge alpha`),
+      significant: await write(
+        `${b}_desc-significant_mask.nii.gz`,
+        res.significant,
+        `${res.spec.name} significant`,
+        'uint8',
+      ),
+    } as Record<string, string>;
+    const rows = roi ? roiRows(res, enc.ceiling, roi) : [];
+    if (roi) {
+      files.roi = `${sub}_feat-${label}_roi.csv`;
+      await writeFileAtomic(join(dir, files.roi), roiCsv(rows));
+    }
+    const entries = res.spec.parts.map((p) => FEATURE_SPACES[p]!);
+    spaces.push({
+      name: res.spec.name,
+      label,
+      parts: res.spec.parts,
+      level: [...new Set(entries.map((e) => e.level))].join('+'),
+      modality: [...new Set(entries.map((e) => e.modality))].join('+'),
+      dim: res.dim,
+      voxels: res.r.length,
+      significant: res.significant.reduce((a, b) => a + b, 0),
+      medianR: median(res.r),
+      maxR: Math.max(...res.r),
+      medianAlpha: median(res.alpha),
+      files,
+      model: extra.modelsDir ? join('models', `feat-${label}`) : undefined,
+      rois: rows.map((r) => ({ ...r, meanNormalisedR: finiteOrNull(r.meanNormalisedR) as number })),
+    });
+  }
+
+  // Preferred space: the best r among the spaces in which the voxel is significant.
+  const V = enc.masker.nVoxels;
+  const pref = new Int16Array(V);
+  const counts: Record<string, number> = { none: 0 };
+  for (const s of enc.spaces) counts[s.spec.name] = 0;
+  for (let j = 0; j < V; j++) {
+    let best = -1;
+    let bestR = Number.NEGATIVE_INFINITY;
+    enc.spaces.forEach((s, k) => {
+      if (s.significant[j] && (s.r[j] as number) > bestR) {
+        bestR = s.r[j] as number;
+        best = k;
+      }
+    });
+    pref[j] = best + 1;
+    counts[best < 0 ? 'none' : enc.spaces[best]!.spec.name]! += 1;
+  }
+  const prefFile = `${base}_desc-preferred_dseg.nii.gz`;
+  await write(prefFile, pref, 'preferred feature space (index in .tsv)', 'int16');
+  const prefTsv = `${base}_desc-preferred_dseg.tsv`;
+  await writeFileAtomic(
+    join(dir, prefTsv),
+    `index\tname\n0\tnone\n${enc.spaces.map((s, k) => `${k + 1}\t${s.spec.name}`).join('\n')}\n`,
+  );
+
+  const comparisons: EncodingSummary['comparisons'] = [];
+  for (const c of enc.comparisons) {
+    const tag = `${featureLabel(c.a)}vs${featureLabel(c.b)}`;
+    const files = {
+      dr: await write(`${base}_desc-${tag}_stat-dr_statmap.nii.gz`, c.dr, `r(${c.a}) - r(${c.b})`),
+      logp: await write(
+        `${base}_desc-${tag}_stat-logp_statmap.nii.gz`,
+        Float64Array.from(c.p, (p) => -Math.log10(p)),
+        `${c.a} vs ${c.b}: -log10 p (two-sided sign flips)`,
+      ),
+    };
+    const rois: EncodingSummary['comparisons'][number]['rois'] = [];
+    if (roi) {
+      const A = enc.spaces.find((s) => s.spec.name === c.a)!;
+      const B = enc.spaces.find((s) => s.spec.name === c.b)!;
+      const by = new Map<number, number[]>();
+      roi.labels.forEach((l, k) => {
+        if (l !== 0) by.set(l, [...(by.get(l) ?? []), k]);
+      });
+      const entries = [...by.entries()].sort((x, y) => x[0] - y[0]);
+      const tests = entries.map(([, vox]) =>
+        pairedSignFlipTest(A.blockC, B.blockC, enc.compareBlocks, V, enc.flips, vox, true),
+      );
+      const q = benjaminiHochberg(tests.map((t) => t.p[0] as number));
+      entries.forEach(([index, vox], i) => {
+        rois.push({
+          roi: roi.names.get(index) ?? String(index),
+          voxels: vox.length,
+          meanDr: tests[i]!.dr[0] as number,
+          p: tests[i]!.p[0] as number,
+          q: q[i] as number,
+        });
+      });
+    }
+    comparisons.push({
+      a: c.a,
+      b: c.b,
+      files,
+      aBetter: c.winner.filter((w) => w > 0).length,
+      bBetter: c.winner.filter((w) => w < 0).length,
+      rois,
+    });
+  }
+
+  const hierarchy: EncodingSummary['hierarchy'] = [];
+  if (roi && spaces.length) {
+    const first = spaces[0]!.rois;
+    first.forEach((row, i) => {
+      const meanR: Record<string, number> = {};
+      const pct: Record<string, number> = {};
+      for (const s of spaces) {
+        meanR[s.name] = s.rois[i]!.meanR;
+        pct[s.name] = s.rois[i]!.pctSignificant;
+      }
+      const bestOf = (level: string) =>
+        spaces
+          .filter((s) => s.level === level)
+          .sort((a, b) => (meanR[b.name] as number) - (meanR[a.name] as number))[0]?.name;
+      const bestLow = bestOf('low');
+      const bestHigh = bestOf('high');
+      hierarchy.push({
+        roi: row.name,
+        voxels: row.voxels,
+        meanR,
+        pctSignificant: pct,
+        bestLow,
+        bestHigh,
+        winner:
+          bestLow && bestHigh
+            ? (meanR[bestLow] as number) >= (meanR[bestHigh] as number)
+              ? 'low'
+              : 'high'
+            : undefined,
+      });
+    });
+  }
+
+  const id = sub.replace(/^sub-/, '');
+  const t1w = enc.dataset.subjects.find((s) => s.id === id)?.t1w;
+  const summary: EncodingSummary = {
+    tool: 'brain2music',
+    kind: 'encoding',
+    version: VERSION,
+    subject: sub,
+    dataset: enc.dataset.root,
+    anatomy: t1w ? t1w.slice(enc.dataset.root.length).replace(/^[/\\]/, '') : undefined,
+    space: enc.dataset.space,
+    design: {
+      trainScans: enc.nTrainScans,
+      testScans: enc.nTestScans,
+      repetitions: enc.repetitions,
+      tr: enc.design.tr,
+    },
+    options: {
+      ...enc.options,
+      correction: enc.options.fwer ? 'fwer' : 'fdr',
+      permutationNull: enc.permutationNull,
+    },
+    voxels: V,
+    batches: { size: enc.voxelBatch, count: enc.nBatches },
+    noiseCeiling: { files: evFiles, medianEv: median(enc.ev), medianCeiling: median(enc.ceiling) },
+    spaces,
+    preferred: { file: prefFile, labels: prefTsv, counts },
+    comparisons,
+    hierarchy,
+    seconds: enc.seconds,
+    notes,
+  };
+  await writeFileAtomic(join(dir, 'encoding.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  return summary;
+}
