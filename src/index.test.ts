@@ -7,6 +7,18 @@ import { it } from 'node:test';
 import * as lib from './index.js';
 
 const EXPORTED = [
+  'FEATURE_SPACES',
+  'GENERATORS',
+  'closeGeneration',
+  'encodeSubject',
+  'generateForSubject',
+  'loadEncodingModel',
+  'predictBrainResponse',
+  'prepareGeneration',
+  'readAttributesTsv',
+  'reconstructionBlock',
+  'startStudio',
+  'writeReport',
   'BullmqExecutor',
   'ConsoleProgress',
   'DECODERS',

@@ -57,6 +57,31 @@ export {
   writeExcerpt,
 } from './retrieve/index.js';
 
+// Generation and reconstruction metrics
+export {
+  closeGeneration,
+  GENERATORS,
+  generateForSubject,
+  prepareGeneration,
+  readAttributesTsv,
+  reconstructionBlock,
+} from './generate/index.js';
+
+// Encoding: where each kind of musical information lives
+export {
+  type EncodeOptions,
+  type EncodingModel,
+  type EncodingSummary,
+  encodeSubject,
+  FEATURE_SPACES,
+  loadEncodingModel,
+  predictBrainResponse,
+} from './encode/index.js';
+
+// Report and studio
+export { type ReportResult, writeReport } from './report/report.js';
+export { startStudio } from './report/studio/server.js';
+
 // fMRI: design, masks, preprocessing
 export { buildDesign, type Clip, type Design, loadDesign } from './fmri/design.js';
 export { readDesignJson, writeDesignJson } from './fmri/design-io.js';

@@ -7,6 +7,9 @@ export const EncodeConfigSchema = z.strictObject({
   features: z.array(z.string()).default(['dsp', 'genre']),
   /** FIR delays in scans. */
   delays: z.array(z.number().int().min(0)).default([1, 2, 3, 4]),
+  /** Subjects to encode (default: every subject of the run). */
+  subjects: z.array(z.string()).optional(),
+  /** Banded ridge (one alpha per feature space): not built yet, refused when true. */
   banded: z.boolean().default(false),
   permutations: z.number().int().min(0).default(1000),
   fdrQ: z.number().gt(0).lt(1).default(0.05),

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Standardizer } from '../embed/standardize.js';
+import type { EncodingSummary } from '../encode/index.js';
 import {
   averageWindows,
   evaluateDecoding,
@@ -56,6 +57,8 @@ export interface EvaluateRunInputs {
   embeddings: StimulusEmbeddings;
   /** The library index, when retrieval runs. */
   library: (LibraryIndex & { root: string }) | null;
+  /** Encoding summaries by subject (when encoding ran). */
+  encodings: Map<string, EncodingSummary>;
   /** The dataset root (for the twin's attributes). */
   datasetRoot: string;
   /** Stimulus audio of every design clip, by clip id. */
@@ -219,6 +222,27 @@ async function retrieve(
     { progress: i.progress },
   );
   return blocks;
+}
+
+/** Per feature space: median and peak r over voxels, and the share of significant voxels, per subject. */
+function encodingBlocks(encodings: Map<string, EncodingSummary>): Record<string, MetricBlock> {
+  const per: Record<string, Record<string, MetricSet>> = {};
+  for (const [s, e] of encodings) {
+    for (const sp of e.spaces) {
+      (per[sp.label] ??= {})[s] = {
+        medianR: { value: sp.medianR, chance: 0, better: 'higher', n: sp.voxels },
+        maxR: { value: sp.maxR, chance: 0, better: 'higher', n: sp.voxels },
+        significantFraction: {
+          value: sp.voxels ? sp.significant / sp.voxels : null,
+          // Under the null, the corrected test flags at most about its level's share of voxels.
+          chance: 0,
+          better: 'higher',
+          n: sp.voxels,
+        },
+      };
+    }
+  }
+  return Object.fromEntries(Object.entries(per).map(([k, v]) => [k, summarizeBlock(v)]));
 }
 
 function fmt(v: number | null | undefined): string {

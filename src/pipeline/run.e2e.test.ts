@@ -53,8 +53,8 @@ describe('b2m run (tiny twin, end to end)', () => {
         'decode: { cvFolds: 3, params: { roi-ensemble: { minVoxels: 3, topRois: 3 }, encoding-selected: { topK: 100 } } }',
         'evaluate: { permutations: 200, bootstrap: 200, trainCvFolds: 3, leaveOneGenreOut: [whole-cortex] }',
         'generate: { enabled: false }',
-        'encode: { enabled: false }',
-        'report: { enabled: false }',
+        'encode: { features: [genre], permutations: 100, subjects: [sub-001] }',
+        'report: { spectrograms: false }',
         '',
       ].join('\n'),
     );
@@ -80,6 +80,10 @@ describe('b2m run (tiny twin, end to end)', () => {
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     assert.ok(manifest.stages.some((s: { stage: string }) => s.stage === 'decode'));
     assert.ok(manifest.inputs.config.hash);
+    assert.ok(metrics.encoding?.genre, 'encoding metrics');
+    assert.ok(existsSync(join(out, 'encoding', 'sub-001', 'encoding.json')));
+    assert.ok(existsSync(join(out, 'report.html')));
+    assert.ok(metrics.retrieval?.['whole-cortex'], 'retrieval metrics');
     const pred = readNpy(join(out, 'predictions', 'sub-001', 'whole-cortex', 'pred_test.npy'));
     return pred.then((p) => {
       assert.deepEqual(p.shape.slice(0, 2), [10, 4]);

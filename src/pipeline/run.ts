@@ -10,9 +10,11 @@
  *                                     └► retrieval from the library ─► audio/
  */
 import { existsSync } from 'node:fs';
+import { cp, rm } from 'node:fs/promises';
 import { cpus, platform, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getDecoder } from '../decode/index.js';
+import type { EncodingSummary } from '../encode/index.js';
 import { RunMatrixCache } from '../fmri/cache.js';
 import { type Design, loadDesign } from '../fmri/design.js';
 import { resolvePreprocessOptions } from '../fmri/preprocess/options.js';
@@ -43,6 +45,7 @@ import {
   decodeStage,
 } from './stages/decode.js';
 import { embedStimuliStage, type StimulusFiles } from './stages/embed-stimuli.js';
+import { encodeStage } from './stages/encode.js';
 import { STAGES } from './stages/index.js';
 import { type PreparedSubject, prepareStage, subjectImages } from './stages/prepare.js';
 import { ensureTwin } from './twin.js';
@@ -195,7 +198,55 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
       },
     );
   }
-  const jobs = [embedJob, ...(libraryJob ? [libraryJob] : []), ...prepJobs.values(), ...decodeJobs.values()];
+  // Encoding maps per subject (voxelwise, brain mask), when the config asks.
+  const encodeJobs = new Map<string, JobSpec>();
+  if (config.encode.enabled) {
+    if (config.encode.banded) {
+      throw new UserError('banded ridge is not built yet', {
+        field: 'encode.banded',
+        hint: 'set encode.banded to false; compare spaces with the paired tests in encoding.json',
+      });
+    }
+    const encSubjects = (config.encode.subjects ?? subjects).map(normaliseSubject);
+    for (const s of encSubjects) {
+      if (!subjects.includes(s)) {
+        throw new UserError(`encode.subjects names ${s}, which this run does not include`, {
+          field: 'encode.subjects',
+          hint: unknownNameHint(s, subjects),
+        });
+      }
+      const images = await subjectImages(dataset, design, s, { kind: 'brain' }, (p) =>
+        fmriCache.contentHash(p),
+      );
+      encodeJobs.set(
+        s,
+        makeJob(
+          'encode',
+          s,
+          { dataset: ds, images, stimuli },
+          {
+            features: config.encode.features,
+            options: {
+              delays: config.encode.delays,
+              permutations: config.encode.permutations,
+              seed: config.seed,
+              fdrQ: config.encode.fdrQ,
+              fwer: config.encode.fwer,
+              windows: preprocess.window,
+              preprocess,
+            },
+          },
+        ),
+      );
+    }
+  }
+  const jobs = [
+    embedJob,
+    ...(libraryJob ? [libraryJob] : []),
+    ...prepJobs.values(),
+    ...decodeJobs.values(),
+    ...encodeJobs.values(),
+  ];
   const folder = await RunFolder.claim(o.out, protectedInputs);
   const swept = await folder.stages.sweepTemporaries();
   if (swept.length)
@@ -215,7 +266,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   );
   const executor = o.executor ?? new LocalExecutor();
   log(
-    `plan: ${jobs.length} jobs (${subjects.length} subjects × ${config.decode.decoders.length} decoders), executor ${executor.name}`,
+    `plan: ${jobs.length} jobs (${subjects.length} subjects × ${config.decode.decoders.length} decoders${encodeJobs.size ? `, encoding of ${encodeJobs.size} subject(s)` : ''}), executor ${executor.name}`,
   );
   const exec = await executor.run(folder, jobs, ctx);
   log(`jobs: ${exec.computed} computed, ${exec.cached} from the run folder, ${exec.seconds.toFixed(1)} s`);
@@ -233,6 +284,17 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
       bySubject.set(name, out);
       await writePredictions(folder, s, name, out, prepared.get(s)!, design);
     }
+  }
+
+  // Encoding outputs, published where the report and the studio read them.
+  const encodings = new Map<string, EncodingSummary>();
+  for (const [s, job] of encodeJobs) {
+    const out = await mustLoad(folder, encodeStage, job);
+    const dst = folder.path('encoding', s);
+    await rm(dst, { recursive: true, force: true });
+    await cp(folder.stages.dirOf('encode', job.key), dst, { recursive: true });
+    await rm(join(dst, 'stage.json'), { force: true });
+    encodings.set(s, out.summary);
   }
 
   // Evaluation (and the later stages that read decoded embeddings).
@@ -255,6 +317,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
         }
       : null,
     datasetRoot: root,
+    encodings,
     stimulusPaths: new Map(stimuli.clipIds.map((id, k) => [id, stimuli.paths[k]!])),
     log,
     progress,

@@ -149,7 +149,9 @@ export class StageStore {
     const t0 = performance.now();
     let value: O;
     try {
-      value = stage.produce ? await stage.produce(tmp, inputs, options, ctx) : await stage.run(inputs, options, ctx);
+      value = stage.produce
+        ? await stage.produce(tmp, inputs, options, ctx)
+        : await stage.run(inputs, options, ctx);
     } catch (e) {
       await rm(tmp, { recursive: true, force: true });
       throw e;

@@ -4,6 +4,7 @@ import { registerDataset } from './dataset.js';
 import { registerDemo } from './demo.js';
 import { registerDoctor } from './doctor.js';
 import { registerEmbed } from './embed.js';
+import { registerEncode } from './encode.js';
 import { registerFeatures } from './features.js';
 import { registerNifti } from './nifti.js';
 import { registerReport } from './report.js';
@@ -27,5 +28,6 @@ export const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerFeatures,
   registerEmbed,
   registerRidge,
+  registerEncode,
   registerDoctor,
 ];

@@ -4,6 +4,7 @@ import { cacheDir } from '../../util/cache-dir.js';
 import type { Stage } from '../stage.js';
 import { decodeStage } from './decode.js';
 import { embedStimuliStage } from './embed-stimuli.js';
+import { encodeStage } from './encode.js';
 import { prepareStage } from './prepare.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a registry of stages of different input and output types
@@ -11,6 +12,7 @@ export const STAGES: Record<string, Stage<any, any, any>> = {
   [embedStimuliStage.name]: embedStimuliStage,
   [prepareStage.name]: prepareStage,
   [decodeStage.name]: decodeStage,
+  [encodeStage.name]: encodeStage,
   // The embedding cache is content-addressed and machine-local: not part of the key.
   'library-index': libraryIndexStage({ cacheDir: cacheDir('embed') }),
 };
