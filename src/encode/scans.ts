@@ -25,6 +25,7 @@ export interface ScanIndex {
 export function scanIndex(design: Design, run: RunSchedule, nScans: number): ScanIndex {
   const pos = new Map(design.clips.map((c, i) => [c.id, i]));
   const events: DesignEvent[] = [...run.dropped, ...run.events].sort((a, b) => a.onset - b.onset);
+  const dropped = new Set<DesignEvent>(run.dropped);
   const clip = new Int32Array(nScans).fill(-1);
   const time = new Float64Array(nScans).fill(Number.NaN);
   let e = 0;
@@ -35,6 +36,9 @@ export function scanIndex(design: Design, run: RunSchedule, nScans: number): Sca
     const ev = events[e];
     if (!ev || ev.onset > mid) continue;
     const ci = pos.get(ev.clipId);
+    // A dropped repeat event names a clip of another run; in a dataset that holds only
+    // some runs, that clip has no features here: its scans count as silence.
+    if (ci === undefined && dropped.has(ev)) continue;
     if (ci === undefined) {
       throw new UserError(`clip ${ev.clipId} of ${run.key} is not in the design`, {
         file: run.eventsFile,
