@@ -141,7 +141,107 @@ export async function evaluateRun(i: EvaluateRunInputs): Promise<RunEvaluation> 
     metrics.skipped.retrieval = config.retrieval.enabled
       ? 'no music library found'
       : 'retrieval.enabled is false';
+  if (i.encodings.size > 0) metrics.encoding = encodingBlocks(i.encodings);
+  else metrics.skipped.encoding = config.encode.enabled ? 'no subject to encode' : 'encode.enabled is false';
+  if (!config.generate.enabled) metrics.skipped.reconstruction = 'generate.enabled is false';
+  else {
+    const why = await generate(i, metrics);
+    if (why) metrics.skipped.reconstruction = why;
+  }
   return { metrics };
+}
+
+/**
+ * Generation from the first decoder's predictions, every subject, with its oracle and
+ * random baselines and the reconstruction metrics. Returns why it was skipped, if it was.
+ */
+async function generate(i: EvaluateRunInputs, metrics: MetricsFile): Promise<string | null> {
+  const { config, design, subjects, folder } = i;
+  const attrPath = join(i.datasetRoot, 'stimuli', 'attributes.tsv');
+  if (!existsSync(attrPath)) {
+    return 'no stimuli/attributes.tsv in the dataset: the composer is conditioned through probes trained on musical attributes (the twin ships them)';
+  }
+  if (!i.library) return 'generation needs the retrieval library (its tracks train the attribute probes)';
+  const library = i.library;
+  const attrs = new Map((await readAttributesTsv(attrPath)).map((a) => [a.id, a]));
+  const decoder = config.decode.decoders[0]!;
+  const first = i.prepared.get(subjects[0]!)!;
+  const clips = testClips(first, design).map((c) => ({ ...c, path: i.stimulusPaths.get(c.id)! }));
+  const truth = averageWindows(i.decoded.get(subjects[0]!)!.get(decoder)!.trueTest, first.windowsPerClip);
+  const std = new Standardizer(i.embeddings.standardizer);
+  // Probe training set: library tracks and TRAINING stimuli with attributes, never test clips.
+  const rows: Float32Array[] = [];
+  const trainAttrs: MusicAttributes[] = [];
+  const libStd = std.transform(library.E);
+  library.ids.forEach((id, k) => {
+    const a = attrs.get(id);
+    if (a) {
+      rows.push(Float32Array.from(libStd.row(k)));
+      trainAttrs.push(a);
+    }
+  });
+  const trainIdx = design.clips.flatMap((c, k) => (c.split === 'train' && attrs.has(c.id) ? [k] : []));
+  const trainEmb = averageWindows(standardizedRows(i.embeddings, trainIdx), i.embeddings.nWindows);
+  trainIdx.forEach((k, r) => {
+    rows.push(Float32Array.from(trainEmb.row(r)));
+    trainAttrs.push(attrs.get(design.clips[k]!.id)!);
+  });
+  const E = Matrix.zeros(rows.length, libStd.cols, 'float32');
+  for (const [k, r] of rows.entries()) E.data.set(r, k * libStd.cols);
+  const tracksJson = join(i.datasetRoot, 'derivatives', 'simulation', 'music', 'tracks.json');
+  const anchorSeed = existsSync(tracksJson)
+    ? (JSON.parse(await readFile(tracksJson, 'utf8')).seed as number)
+    : undefined;
+  const shared = await prepareGeneration({
+    clips,
+    truth,
+    training: { embeddings: E, attributes: trainAttrs },
+    library: library.ids.flatMap((id, k) => {
+      const a = attrs.get(id);
+      return a ? [{ path: library.paths[k]!, attributes: a }] : [];
+    }),
+    embedder: {
+      name: config.embedder.name,
+      fingerprint: i.embeddings.fingerprint,
+      options: config.embedder.modelDir ? { modelDir: config.embedder.modelDir } : undefined,
+    },
+    standardizer: std,
+    windows: { window: config.embedder.windowSeconds, stride: config.embedder.strideSeconds },
+    seed: config.seed,
+    soundfont: config.generate.soundfont,
+    anchorSeed,
+    progress: i.progress,
+  });
+  const perGenerator: Record<string, Record<string, MetricSet>> = {};
+  try {
+    for (const s of subjects) {
+      const p = i.prepared.get(s)!;
+      const res = await generateForSubject({
+        subject: s,
+        predicted: averageWindows(i.decoded.get(s)!.get(decoder)!.predTest, p.windowsPerClip),
+        shared,
+        options: {
+          generators: config.generate.generators,
+          candidates: config.generate.candidates,
+          seed: config.seed,
+          select: config.generate.select,
+        },
+        outDir: folder.root,
+        progress: i.progress,
+      });
+      for (const [g, m] of Object.entries(res.metrics)) (perGenerator[g] ??= {})[s] = m;
+      const m = res.metrics[config.generate.generators[0]!];
+      i.log(
+        `generate ${s} (${decoder}): identification of the generated audio ${fmt(m?.identification?.value)} (oracle ${fmt(m?.['oracle.identification']?.value)}, random ${fmt(m?.['random.identification']?.value)}), genre top-2 ${fmt(m?.genre_top2?.value)}`,
+      );
+    }
+  } finally {
+    await closeGeneration(shared);
+  }
+  metrics.reconstruction = Object.fromEntries(
+    Object.entries(perGenerator).map(([g, per]) => [g, reconstructionBlock(per)]),
+  );
+  return null;
 }
 
 /** Retrieval from the library per subject × decoder, its metrics, and the audio the report plays. */
