@@ -1,6 +1,7 @@
 /** Shared pieces of the evaluate tests: reference fixtures and small simulated decoders. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { GTZAN_GENRES } from '../io/bids/genres.js';
 import { Matrix } from '../linalg/matrix.js';
 import type { Rng } from '../util/rng.js';
 
@@ -60,18 +61,7 @@ export function pearsonRef(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 /** The ten GTZAN genres, six test clips each, in design order (60 clips). */
-export const GENRES = [
-  'blues',
-  'classical',
-  'country',
-  'disco',
-  'hiphop',
-  'jazz',
-  'metal',
-  'pop',
-  'reggae',
-  'rock',
-];
+export const GENRES: string[] = [...GTZAN_GENRES];
 export function testGenres(perGenre = 6): string[] {
   return GENRES.flatMap((g) => Array.from({ length: perGenre }, () => g));
 }

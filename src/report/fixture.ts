@@ -11,24 +11,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeMp3 } from '../audio/encode.js';
 import { type MetricsFile, type MetricValue, summarise } from '../evaluate/metrics-schema.js';
+import { GTZAN_GENRES } from '../io/bids/genres.js';
 import { writeNifti } from '../io/nifti/index.js';
 import { writeNpy } from '../io/npy.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { Rng } from '../util/rng.js';
 import { VERSION } from '../version.js';
 
-export const GENRES = [
-  'blues',
-  'classical',
-  'country',
-  'disco',
-  'hiphop',
-  'jazz',
-  'metal',
-  'pop',
-  'reggae',
-  'rock',
-] as const;
+export const GENRES = GTZAN_GENRES;
 
 export interface FixtureParts {
   predictions?: boolean;

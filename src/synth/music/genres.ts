@@ -6,21 +6,13 @@
  * floor and synths, blues/jazz share swing, 7th chords and walking bass) so that no
  * single instrument or pattern identifies a genre, as in real music.
  */
+
+import { GTZAN_GENRES } from '../../io/bids/genres.js';
 import type { Role } from './score.js';
 import type { ModeName } from './theory.js';
 
-export const GENRES = [
-  'blues',
-  'classical',
-  'country',
-  'disco',
-  'hiphop',
-  'jazz',
-  'metal',
-  'pop',
-  'reggae',
-  'rock',
-] as const;
+/** The GTZAN genres, from the one list (src/io/bids/genres.ts). */
+export const GENRES = GTZAN_GENRES;
 export type Genre = (typeof GENRES)[number];
 
 export function isGenre(s: string): s is Genre {
