@@ -52,6 +52,8 @@ describe('b2m run (tiny twin, end to end)', () => {
         'mask: { kind: cortex }',
         'decode: { cvFolds: 3, params: { roi-ensemble: { minVoxels: 3, topRois: 3 }, encoding-selected: { topK: 100 } } }',
         'evaluate: { permutations: 200, bootstrap: 200, trainCvFolds: 3, leaveOneGenreOut: [whole-cortex] }',
+        // The tone stand-in music writes no separate library: the source tracks serve as one.
+        `retrieval: { library: '${join(dataset, 'sourcedata', 'gtzan')}', audioTopK: 1 }`,
         'generate: { enabled: false }',
         'encode: { features: [genre], permutations: 100, subjects: [sub-001] }',
         'report: { spectrograms: false }',
