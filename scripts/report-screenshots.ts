@@ -1,6 +1,7 @@
 /**
- * Regenerates the screenshots in docs/img/ from a fixture run folder:
- *   node --import tsx scripts/report-screenshots.ts
+ * Regenerates the screenshots in docs/img/ from a run folder (e.g. the demo's), or
+ * from a fixture run folder when none is given:
+ *   node --import tsx scripts/report-screenshots.ts [RUNDIR]
  * Needs Debian's chromium (apt-get install chromium). Writes into a temp folder
  * and docs/img/ only.
  */
@@ -24,7 +25,9 @@ const CHROMIUM = process.env.B2M_CHROMIUM ?? '/usr/bin/chromium';
 
 const tmp = mkdtempSync(join(tmpdir(), 'b2m-shots-'));
 try {
-  const { runDir } = await writeFixtureRun(join(tmp, 'demo-run'), { testPerGenre: 2, seconds: 4 });
+  const given = process.argv[2];
+  const runDir =
+    given ?? (await writeFixtureRun(join(tmp, 'demo-run'), { testPerGenre: 2, seconds: 4 })).runDir;
   const rep = await writeReport(runDir);
   console.log(
     `report: ${(rep.bytes / 1e3).toFixed(0)} kB + assets ${(rep.assetBytes / 1e3).toFixed(0)} kB in ${rep.seconds.toFixed(1)} s`,
