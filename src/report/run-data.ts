@@ -117,6 +117,44 @@ export const EncodingSummarySchema = z.looseObject({
 });
 export type EncodingSummary = z.infer<typeof EncodingSummarySchema>;
 
+/** The encoding stage's own `encoding.json` (src/encode/outputs.ts), as far as the report reads it. */
+interface EncodeStageSummary {
+  kind: 'encoding';
+  subject: string;
+  dataset: string;
+  anatomy?: string;
+  space?: string;
+  spaces: Array<{ label: string; files: Record<string, string> }>;
+  noiseCeiling?: { files?: Record<string, string> };
+  preferred?: { file: string; labels: string };
+  hierarchy?: Array<{ roi: string; voxels: number; meanR: Record<string, number> }>;
+}
+
+/**
+ * Reads the encoding stage's summary into the report's view of it (maps by space,
+ * anatomy as an absolute path, ROI rows); anything else passes through unchanged.
+ */
+export function fromEncodeStage(v: unknown): unknown {
+  const e = v as Partial<EncodeStageSummary>;
+  if (e?.kind !== 'encoding' || !Array.isArray(e.spaces) || typeof e.spaces[0] !== 'object') return v;
+  const stage = e as EncodeStageSummary;
+  return {
+    subject: stage.subject,
+    space: stage.space,
+    spaces: stage.spaces.map((sp) => sp.label),
+    anatomy: stage.anatomy ? join(stage.dataset, stage.anatomy) : undefined,
+    maps: Object.fromEntries(
+      stage.spaces.map((sp) => [
+        sp.label,
+        { r: sp.files.r, nr: sp.files.nr, logp: sp.files.logp, significant: sp.files.significant },
+      ]),
+    ),
+    noiseCeiling: stage.noiseCeiling?.files?.ceiling,
+    preferred: stage.preferred ? { dseg: stage.preferred.file, labels: stage.preferred.labels } : undefined,
+    rois: (stage.hierarchy ?? []).map((h) => ({ roi: h.roi, nVoxels: h.voxels, meanR: h.meanR })),
+  };
+}
+
 export interface RunData {
   root: string;
   marker: Record<string, unknown>;
@@ -282,7 +320,11 @@ export async function readRun(root: string): Promise<RunData> {
       else problems.push(r.reason);
     }
     const encDir = join(abs, 'encoding', sub);
-    const e = await part(join(encDir, 'encoding.json'), (v) => EncodingSummarySchema.parse(v), '');
+    const e = await part(
+      join(encDir, 'encoding.json'),
+      (v) => EncodingSummarySchema.parse(fromEncodeStage(v)),
+      '',
+    );
     if (e.ok) encoding[sub] = { ...e.value, dir: encDir };
     else if (e.reason) problems.push(e.reason);
   }
