@@ -124,7 +124,8 @@ interface EncodeStageSummary {
   dataset: string;
   anatomy?: string;
   space?: string;
-  spaces: Array<{ label: string; files: Record<string, string> }>;
+  /** `name` is the registry name (`dsp-modulation`), as in `meanR` and the preferred-space labels. */
+  spaces: Array<{ name: string; label: string; files: Record<string, string> }>;
   noiseCeiling?: { files?: Record<string, string> };
   preferred?: { file: string; labels: string };
   hierarchy?: Array<{ roi: string; voxels: number; meanR: Record<string, number> }>;
@@ -141,11 +142,11 @@ export function fromEncodeStage(v: unknown): unknown {
   return {
     subject: stage.subject,
     space: stage.space,
-    spaces: stage.spaces.map((sp) => sp.label),
+    spaces: stage.spaces.map((sp) => sp.name),
     anatomy: stage.anatomy ? join(stage.dataset, stage.anatomy) : undefined,
     maps: Object.fromEntries(
       stage.spaces.map((sp) => [
-        sp.label,
+        sp.name,
         { r: sp.files.r, nr: sp.files.nr, logp: sp.files.logp, significant: sp.files.significant },
       ]),
     ),
