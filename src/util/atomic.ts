@@ -35,15 +35,21 @@ export function removeLiveTemporaries(): number {
   movedAside.clear();
   let n = 0;
   for (const p of liveTemps) {
-    // Worker threads may still be writing into a temporary folder: remove until it
-    // stays gone (they die with the process right after).
-    for (let attempt = 0; attempt < 10 && existsSync(p); attempt++) {
-      try {
-        rmSync(p, { recursive: true, force: true, maxRetries: 2 });
-      } catch {
-        // Retried below; what is left is swept by the next run (its pid is dead).
-      }
-      if (existsSync(p)) Atomics.wait(PAUSE, 0, 0, 20);
+    // Worker threads may still be writing into a temporary folder (and re-create it):
+    // remove until it has stayed gone for 5 checks in a row, for at most about 3 s
+    // (the workers die with the process right after; anything left is swept by the
+    // next run, since its pid is dead).
+    let gone = 0;
+    for (let attempt = 0; attempt < 150 && gone < 5; attempt++) {
+      if (existsSync(p)) {
+        gone = 0;
+        try {
+          rmSync(p, { recursive: true, force: true, maxRetries: 2 });
+        } catch {
+          // Tried again on the next round.
+        }
+      } else gone++;
+      Atomics.wait(PAUSE, 0, 0, 20);
     }
     n++;
   }
