@@ -10,6 +10,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeMp3 } from '../audio/encode.js';
+import { pearson } from '../evaluate/correlation.js';
 import { type MetricsFile, type MetricValue, summarise } from '../evaluate/metrics-schema.js';
 import { GTZAN_GENRES } from '../io/bids/genres.js';
 import { writeNifti } from '../io/nifti/index.js';
@@ -81,29 +82,6 @@ function synthClip(
     out[i] = 0.25 * env * s + noise * (rng.uniform() * 2 - 1);
   }
   return out;
-}
-
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i] as number;
-    mb += b[i] as number;
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const x = (a[i] as number) - ma;
-    const y = (b[i] as number) - mb;
-    sab += x * y;
-    saa += x * x;
-    sbb += y * y;
-  }
-  return sab / Math.sqrt(saa * sbb);
 }
 
 /** Identification (strict >) of each item from a correlation matrix C (n × n, C[i][j] = r(pred_i, true_j)). */
