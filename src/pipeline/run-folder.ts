@@ -12,10 +12,11 @@
  *   audio/…          original, retrieved and generated excerpts
  *   stages/<stage>/<key>/   the stage cache (complete folders only)
  */
-import { existsSync, lstatSync, realpathSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { join, resolve } from 'node:path';
 import { UserError } from '../util/errors.js';
+import { assertApartFromInputs } from '../util/output-guard.js';
 import { VERSION } from '../version.js';
 import { StageStore } from './stage.js';
 
@@ -28,42 +29,13 @@ export interface RunMarker {
   createdAt: string;
 }
 
-/** Resolves symlinks of the longest existing prefix, so `a/../b` and links compare as the same place. */
-function canonical(p: string): string {
-  let cur = resolve(p);
-  const rest: string[] = [];
-  while (!existsSync(cur)) {
-    const parent = dirname(cur);
-    if (parent === cur) break;
-    rest.unshift(cur.slice(parent.length + (parent.endsWith(sep) ? 0 : 1)));
-    cur = parent;
-  }
-  return join(realpathSync(cur), ...rest);
-}
-
-function isInside(child: string, parent: string): boolean {
-  const r = relative(parent, child);
-  return r === '' || (!r.startsWith('..') && !r.startsWith(sep) && r !== '..');
-}
-
 /**
  * Refuses an output path that equals, contains or lies inside any input.
- * `inputs`: name → path (e.g. `--dataset` → root).
+ * `inputs`: name → path (e.g. `--dataset` → root). The output guard's rule, shared
+ * with every other writing command.
  */
 export function assertOutputApartFromInputs(out: string, inputs: Record<string, string | undefined>): void {
-  const o = canonical(out);
-  for (const [what, p] of Object.entries(inputs)) {
-    if (!p) continue;
-    const i = canonical(p);
-    if (isInside(o, i) || isInside(i, o)) {
-      const how = o === i ? 'is' : isInside(o, i) ? 'lies inside' : 'contains';
-      throw new UserError(`the output folder ${how} an input (${what}: ${p})`, {
-        file: out,
-        field: '--out',
-        hint: 'choose an output folder outside every input, e.g. runs/my-run',
-      });
-    }
-  }
+  assertApartFromInputs(out, inputs);
 }
 
 export class RunFolder {
