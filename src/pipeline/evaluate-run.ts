@@ -6,7 +6,6 @@
  * numeric is in src/evaluate and src/retrieve; this file only gathers and files.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Standardizer } from '../embed/standardize.js';
 import type { EncodingSummary } from '../encode/index.js';
@@ -20,14 +19,7 @@ import {
 } from '../evaluate/index.js';
 import type { MetricBlock, MetricSet, MetricsFile } from '../evaluate/metrics-schema.js';
 import type { Design } from '../fmri/design.js';
-import {
-  closeGeneration,
-  generateForSubject,
-  type MusicAttributes,
-  prepareGeneration,
-  readAttributesTsv,
-  reconstructionBlock,
-} from '../generate/index.js';
+import { reconstructionBlock } from '../generate/index.js';
 import { Matrix } from '../linalg/matrix.js';
 import type { LibraryIndex } from '../retrieve/build.js';
 import { prepareLibrary, retrieveClips, writeExcerpts, writeRetrievedAudio } from '../retrieve/index.js';
@@ -37,8 +29,9 @@ import type { RunConfig } from './config.js';
 import type { RunFolder } from './run-folder.js';
 import type { Artifact } from './stage.js';
 import type { DecodeStageOutput } from './stages/decode.js';
-import { type StimulusEmbeddings, standardizedRows } from './stages/embed-stimuli.js';
-import type { PreparedSubject } from './stages/prepare.js';
+import type { StimulusEmbeddings } from './stages/embed-stimuli.js';
+import type { GenerateStageOutput } from './stages/generate.js';
+import { type PreparedSubject, testClipsOf } from './stages/prepare.js';
 
 /** Results of the decode stage, by subject then decoder. */
 export type DecodeResults = Map<string, Map<string, DecodeStageOutput>>;
@@ -59,21 +52,14 @@ export interface EvaluateRunInputs {
   library: (LibraryIndex & { root: string }) | null;
   /** Encoding summaries by subject (when encoding ran). */
   encodings: Map<string, EncodingSummary>;
+  /** The generate stage's metrics (its audio is already published), or why it did not run. */
+  generation: { output: GenerateStageOutput | null; skipped?: string };
   /** The dataset root (for the twin's attributes). */
   datasetRoot: string;
   /** Stimulus audio of every design clip, by clip id. */
   stimulusPaths: Map<string, string>;
   log: (line: string) => void;
   progress: ProgressSink;
-}
-
-/** Test-clip rows of a prepared subject: clip ids and genres, in prediction order (windows averaged). */
-function testClips(p: PreparedSubject, design: Design): Array<{ id: string; genre: string }> {
-  const w = p.windowsPerClip;
-  return Array.from({ length: p.testClip.length / w }, (_, k) => {
-    const c = design.clips[p.testClip[k * w] as number]!;
-    return { id: c.id, genre: c.genre };
-  });
 }
 
 function toFloat32(M: Matrix): Matrix<Float32Array> {
@@ -95,7 +81,7 @@ export async function evaluateRun(i: EvaluateRunInputs): Promise<RunEvaluation> 
       const p = i.prepared.get(s)!;
       const out = i.decoded.get(s)!.get(name)!;
       const w = p.windowsPerClip;
-      const clips = testClips(p, design);
+      const clips = testClipsOf(p, design);
       const genres = clips.map((c) => c.genre);
       const target = averageWindows(out.trueTest, w);
       const ev = evaluateDecoding({
@@ -143,105 +129,12 @@ export async function evaluateRun(i: EvaluateRunInputs): Promise<RunEvaluation> 
       : 'retrieval.enabled is false';
   if (i.encodings.size > 0) metrics.encoding = encodingBlocks(i.encodings);
   else metrics.skipped.encoding = config.encode.enabled ? 'no subject to encode' : 'encode.enabled is false';
-  if (!config.generate.enabled) metrics.skipped.reconstruction = 'generate.enabled is false';
-  else {
-    const why = await generate(i, metrics);
-    if (why) metrics.skipped.reconstruction = why;
-  }
+  if (i.generation.output) {
+    metrics.reconstruction = Object.fromEntries(
+      Object.entries(i.generation.output.perGenerator).map(([g, per]) => [g, reconstructionBlock(per)]),
+    );
+  } else metrics.skipped.reconstruction = i.generation.skipped ?? 'generation did not run';
   return { metrics };
-}
-
-/**
- * Generation from the first decoder's predictions, every subject, with its oracle and
- * random baselines and the reconstruction metrics. Returns why it was skipped, if it was.
- */
-async function generate(i: EvaluateRunInputs, metrics: MetricsFile): Promise<string | null> {
-  const { config, design, subjects, folder } = i;
-  const attrPath = join(i.datasetRoot, 'stimuli', 'attributes.tsv');
-  if (!existsSync(attrPath)) {
-    return 'no stimuli/attributes.tsv in the dataset: the composer is conditioned through probes trained on musical attributes (the twin ships them)';
-  }
-  if (!i.library) return 'generation needs the retrieval library (its tracks train the attribute probes)';
-  const library = i.library;
-  const attrs = new Map((await readAttributesTsv(attrPath)).map((a) => [a.id, a]));
-  const decoder = config.decode.decoders[0]!;
-  const first = i.prepared.get(subjects[0]!)!;
-  const clips = testClips(first, design).map((c) => ({ ...c, path: i.stimulusPaths.get(c.id)! }));
-  const truth = averageWindows(i.decoded.get(subjects[0]!)!.get(decoder)!.trueTest, first.windowsPerClip);
-  const std = new Standardizer(i.embeddings.standardizer);
-  // Probe training set: library tracks and TRAINING stimuli with attributes, never test clips.
-  const rows: Float32Array[] = [];
-  const trainAttrs: MusicAttributes[] = [];
-  const libStd = std.transform(library.E);
-  library.ids.forEach((id, k) => {
-    const a = attrs.get(id);
-    if (a) {
-      rows.push(Float32Array.from(libStd.row(k)));
-      trainAttrs.push(a);
-    }
-  });
-  const trainIdx = design.clips.flatMap((c, k) => (c.split === 'train' && attrs.has(c.id) ? [k] : []));
-  const trainEmb = averageWindows(standardizedRows(i.embeddings, trainIdx), i.embeddings.nWindows);
-  trainIdx.forEach((k, r) => {
-    rows.push(Float32Array.from(trainEmb.row(r)));
-    trainAttrs.push(attrs.get(design.clips[k]!.id)!);
-  });
-  const E = Matrix.zeros(rows.length, libStd.cols, 'float32');
-  for (const [k, r] of rows.entries()) E.data.set(r, k * libStd.cols);
-  const tracksJson = join(i.datasetRoot, 'derivatives', 'simulation', 'music', 'tracks.json');
-  const anchorSeed = existsSync(tracksJson)
-    ? (JSON.parse(await readFile(tracksJson, 'utf8')).seed as number)
-    : undefined;
-  const shared = await prepareGeneration({
-    clips,
-    truth,
-    training: { embeddings: E, attributes: trainAttrs },
-    library: library.ids.flatMap((id, k) => {
-      const a = attrs.get(id);
-      return a ? [{ path: library.paths[k]!, attributes: a }] : [];
-    }),
-    embedder: {
-      name: config.embedder.name,
-      fingerprint: i.embeddings.fingerprint,
-      options: config.embedder.modelDir ? { modelDir: config.embedder.modelDir } : undefined,
-    },
-    standardizer: std,
-    windows: { window: config.embedder.windowSeconds, stride: config.embedder.strideSeconds },
-    seed: config.seed,
-    soundfont: config.generate.soundfont,
-    anchorSeed,
-    progress: i.progress,
-  });
-  const perGenerator: Record<string, Record<string, MetricSet>> = {};
-  try {
-    for (const s of subjects) {
-      const p = i.prepared.get(s)!;
-      const res = await generateForSubject({
-        subject: s,
-        predicted: averageWindows(i.decoded.get(s)!.get(decoder)!.predTest, p.windowsPerClip),
-        shared,
-        options: {
-          generators: config.generate.generators,
-          candidates: config.generate.candidates,
-          seed: config.seed,
-          select: config.generate.select,
-        },
-        outDir: folder.root,
-        progress: i.progress,
-      });
-      for (const [g, m] of Object.entries(res.metrics)) (perGenerator[g] ??= {})[s] = m;
-      const m = res.metrics[config.generate.generators[0]!];
-      i.log(
-        `generate ${s} (${decoder}): identification of the generated audio ${fmt(m?.identification?.value)} (oracle ${fmt(m?.['oracle.identification']?.value)}, random ${fmt(m?.['random.identification']?.value)}), genre top-2 ${fmt(m?.genre_top2?.value)}`,
-      );
-    }
-  } finally {
-    await closeGeneration(shared);
-  }
-  metrics.reconstruction = Object.fromEntries(
-    Object.entries(perGenerator).map(([g, per]) => [g, reconstructionBlock(per)]),
-  );
-  return null;
 }
 
 /** Retrieval from the library per subject × decoder, its metrics, and the audio the report plays. */
@@ -261,7 +154,7 @@ async function retrieve(
     for (const s of subjects) {
       const p = i.prepared.get(s)!;
       const out = i.decoded.get(s)!.get(name)!;
-      const clips = testClips(p, design);
+      const clips = testClipsOf(p, design);
       const truth = averageWindows(out.trueTest, p.windowsPerClip);
       const rec = await retrieveClips(
         library,

@@ -46,6 +46,14 @@ import {
 } from './stages/decode.js';
 import { embedStimuliStage, type StimulusFiles } from './stages/embed-stimuli.js';
 import { encodeStage } from './stages/encode.js';
+import {
+  anchorSeedOf,
+  attributesPath,
+  type GenerateStageOptions,
+  type GenerateStageOutput,
+  generateStage,
+  generationUnavailable,
+} from './stages/generate.js';
 import { STAGES } from './stages/index.js';
 import { type PreparedSubject, prepareStage, subjectImages } from './stages/prepare.js';
 import { ensureTwin } from './twin.js';
@@ -240,12 +248,45 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
       );
     }
   }
+  // Generation from the first decoder's predictions, every subject (one job: the probes,
+  // tagger and baselines are shared).
+  let generateJob: JobSpec | null = null;
+  let generateSkipped: string | undefined = config.generate.enabled ? undefined : 'generate.enabled is false';
+  if (config.generate.enabled) {
+    generateSkipped = generationUnavailable(root, libraryJob !== null) ?? undefined;
+    if (!generateSkipped) {
+      const decoder = config.decode.decoders[0]!;
+      const attributes = attributesPath(root);
+      generateJob = makeJob(
+        'generate',
+        `${subjects.length} subjects (${decoder})`,
+        {
+          dataset: ds,
+          stimuli,
+          embeddings: outputOf(embedJob),
+          library: outputOf(libraryJob!),
+          subjects: subjects.map((s) => outputOf(prepJobs.get(s)!)),
+          decoded: subjects.map((s) => outputOf(decodeJobs.get(`${s}\0${decoder}`)!)),
+          attributes: { path: attributes, hash: await hashFile(attributes) },
+          anchorSeed: await anchorSeedOf(root),
+        },
+        {
+          generate: config.generate,
+          decoder,
+          seed: config.seed,
+          embedder: { name: config.embedder.name, modelDir: config.embedder.modelDir },
+          windows: preprocess.window,
+        } satisfies GenerateStageOptions,
+      );
+    }
+  }
   const jobs = [
     embedJob,
     ...(libraryJob ? [libraryJob] : []),
     ...prepJobs.values(),
     ...decodeJobs.values(),
     ...encodeJobs.values(),
+    ...(generateJob ? [generateJob] : []),
   ];
   const folder = await RunFolder.claim(o.out, protectedInputs);
   const swept = await folder.stages.sweepTemporaries();
@@ -297,6 +338,17 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     encodings.set(s, out.summary);
   }
 
+  // Generated audio and its records, published where the report and the studio read them.
+  let generation: GenerateStageOutput | null = null;
+  if (generateJob) {
+    generation = await mustLoad(folder, generateStage, generateJob);
+    for (const sub of [join('audio', 'generated'), 'generation']) {
+      const dst = folder.path(sub);
+      await rm(dst, { recursive: true, force: true });
+      await cp(join(folder.stages.dirOf('generate', generateJob.key), sub), dst, { recursive: true });
+    }
+  }
+
   // Evaluation (and the later stages that read decoded embeddings).
   const evaluation = await evaluateRun({
     config,
@@ -318,6 +370,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
       : null,
     datasetRoot: root,
     encodings,
+    generation: { output: generation, skipped: generateSkipped },
     stimulusPaths: new Map(stimuli.clipIds.map((id, k) => [id, stimuli.paths[k]!])),
     log,
     progress,

@@ -5,6 +5,7 @@ import type { Stage } from '../stage.js';
 import { decodeStage } from './decode.js';
 import { embedStimuliStage } from './embed-stimuli.js';
 import { encodeStage } from './encode.js';
+import { generateStage } from './generate.js';
 import { prepareStage } from './prepare.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: a registry of stages of different input and output types
@@ -13,6 +14,7 @@ export const STAGES: Record<string, Stage<any, any, any>> = {
   [prepareStage.name]: prepareStage,
   [decodeStage.name]: decodeStage,
   [encodeStage.name]: encodeStage,
+  [generateStage.name]: generateStage,
   // The embedding cache is content-addressed and machine-local: not part of the key.
   'library-index': libraryIndexStage({ cacheDir: cacheDir('embed') }),
 };

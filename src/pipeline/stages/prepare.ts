@@ -258,3 +258,12 @@ export async function subjectImages(
   }
   return { hash: hashJson({ subject, parts }), subject, dseg };
 }
+
+/** Test-clip rows of a prepared subject: clip ids and genres, in prediction order (windows averaged). */
+export function testClipsOf(p: PreparedSubject, design: Design): Array<{ id: string; genre: string }> {
+  const w = p.windowsPerClip;
+  return Array.from({ length: p.testClip.length / w }, (_, k) => {
+    const c = design.clips[p.testClip[k * w] as number]!;
+    return { id: c.id, genre: c.genre };
+  });
+}

@@ -1,0 +1,185 @@
+/**
+ * Stage `generate`: new music from every subject's decoded embeddings (the first
+ * decoder's), with the oracle and random baselines and the reconstruction metrics
+ * (src/generate). One stage run covers all subjects, because the conditioning
+ * probes, the tagger, the stimulus analyses and the baselines are shared by them.
+ * It computes straight into its folder (`produce`): `audio/generated/…`,
+ * `generation/sub-XXX/<generator>.json` and `generate.json` (the metrics), which the
+ * run publishes into the run folder. Being a stage makes it a job like the others:
+ * cached by its inputs' hashes (a re-run of an unchanged run regenerates nothing),
+ * resumable, and runnable on a queue worker.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Standardizer } from '../../embed/standardize.js';
+import type { WindowSpec } from '../../embed/types.js';
+import { averageWindows } from '../../evaluate/index.js';
+import type { MetricSet } from '../../evaluate/metrics-schema.js';
+import type { GenerateConfig } from '../../generate/config.js';
+import {
+  closeGeneration,
+  generateForSubject,
+  type MusicAttributes,
+  prepareGeneration,
+  readAttributesTsv,
+} from '../../generate/index.js';
+import { Matrix } from '../../linalg/matrix.js';
+import type { LibraryIndex } from '../../retrieve/build.js';
+import { loadJson, saveJson } from '../artifact-io.js';
+import type { Artifact, Stage } from '../stage.js';
+import type { DecodeStageOutput } from './decode.js';
+import { type StimulusEmbeddings, type StimulusFiles, standardizedRows } from './embed-stimuli.js';
+import { type DatasetArtifact, type PreparedSubject, testClipsOf } from './prepare.js';
+
+export interface GenerateStageInputs {
+  dataset: DatasetArtifact;
+  stimuli: StimulusFiles;
+  embeddings: StimulusEmbeddings & Artifact;
+  library: LibraryIndex & Artifact;
+  /** Prepared subjects and their decoded embeddings (the first decoder), index-aligned. */
+  subjects: Array<PreparedSubject & Artifact>;
+  decoded: Array<DecodeStageOutput & Artifact>;
+  /** The twin's `stimuli/attributes.tsv` (path and content hash), which conditions the composer. */
+  attributes: { path: string; hash: string };
+  /** The twin's music seed (`tracks.json`), for the `anchored` generator. */
+  anchorSeed: number | null;
+}
+
+export interface GenerateStageOptions {
+  generate: GenerateConfig;
+  /** The decoder whose predictions condition the generators (for the record). */
+  decoder: string;
+  seed: number;
+  embedder: { name: string; modelDir?: string };
+  windows: WindowSpec;
+}
+
+export interface GenerateStageOutput {
+  /** generator → subject → reconstruction metric set. */
+  perGenerator: Record<string, Record<string, MetricSet>>;
+}
+
+/** Why generation cannot run on this dataset, or null when it can. */
+export function generationUnavailable(datasetRoot: string, hasLibrary: boolean): string | null {
+  if (!existsSync(attributesPath(datasetRoot))) {
+    return 'no stimuli/attributes.tsv in the dataset: the composer is conditioned through probes trained on musical attributes (the twin ships them)';
+  }
+  if (!hasLibrary) return 'generation needs the retrieval library (its tracks train the attribute probes)';
+  return null;
+}
+
+export function attributesPath(datasetRoot: string): string {
+  return join(datasetRoot, 'stimuli', 'attributes.tsv');
+}
+
+/** The twin's music seed, when the dataset is the twin (the anchored generator re-composes its tracks). */
+export async function anchorSeedOf(datasetRoot: string): Promise<number | null> {
+  const p = join(datasetRoot, 'derivatives', 'simulation', 'music', 'tracks.json');
+  return existsSync(p) ? (JSON.parse(await readFile(p, 'utf8')).seed as number) : null;
+}
+
+/**
+ * Probe training set: library tracks and TRAINING stimuli with attributes, never test
+ * clips — standardised clip-level embeddings (rows) with their attributes.
+ */
+function probeTrainingSet(
+  inputs: GenerateStageInputs,
+  attrs: Map<string, MusicAttributes>,
+  std: Standardizer,
+): { embeddings: Matrix<Float32Array>; attributes: MusicAttributes[] } {
+  const { library, embeddings, dataset } = inputs;
+  const rows: Float32Array[] = [];
+  const attributes: MusicAttributes[] = [];
+  const libStd = std.transform(library.E);
+  library.ids.forEach((id, k) => {
+    const a = attrs.get(id);
+    if (a) {
+      rows.push(Float32Array.from(libStd.row(k)));
+      attributes.push(a);
+    }
+  });
+  const clips = dataset.design.clips;
+  const trainIdx = clips.flatMap((c, k) => (c.split === 'train' && attrs.has(c.id) ? [k] : []));
+  const trainEmb = averageWindows(standardizedRows(embeddings, trainIdx), embeddings.nWindows);
+  trainIdx.forEach((k, r) => {
+    rows.push(Float32Array.from(trainEmb.row(r)));
+    attributes.push(attrs.get(clips[k]!.id)!);
+  });
+  const E = Matrix.zeros(rows.length, libStd.cols, 'float32');
+  for (const [k, r] of rows.entries()) E.data.set(r, k * libStd.cols);
+  return { embeddings: E, attributes };
+}
+
+export const generateStage: Stage<GenerateStageInputs, GenerateStageOptions, GenerateStageOutput> = {
+  name: 'generate',
+  version: 1,
+  async run() {
+    throw new Error('the generate stage computes into its folder (produce)');
+  },
+  async produce(dir, inputs, o, ctx) {
+    const { dataset, stimuli, embeddings, library, subjects, decoded } = inputs;
+    const attrs = new Map((await readAttributesTsv(inputs.attributes.path)).map((a) => [a.id, a]));
+    const first = subjects[0]!;
+    const pathOf = new Map(stimuli.clipIds.map((id, k) => [id, stimuli.paths[k]!]));
+    const clips = testClipsOf(first, dataset.design).map((c) => ({ ...c, path: pathOf.get(c.id)! }));
+    const truth = averageWindows(decoded[0]!.trueTest, first.windowsPerClip);
+    const std = new Standardizer(embeddings.standardizer);
+    const shared = await prepareGeneration({
+      clips,
+      truth,
+      training: probeTrainingSet(inputs, attrs, std),
+      library: library.ids.flatMap((id, k) => {
+        const a = attrs.get(id);
+        return a ? [{ path: library.paths[k]!, attributes: a }] : [];
+      }),
+      embedder: {
+        name: o.embedder.name,
+        fingerprint: embeddings.fingerprint,
+        options: o.embedder.modelDir ? { modelDir: o.embedder.modelDir } : undefined,
+      },
+      standardizer: std,
+      windows: o.windows,
+      seed: o.seed,
+      soundfont: o.generate.soundfont,
+      anchorSeed: inputs.anchorSeed ?? undefined,
+      progress: ctx.progress,
+    });
+    const perGenerator: Record<string, Record<string, MetricSet>> = {};
+    try {
+      for (const [k, p] of subjects.entries()) {
+        const res = await generateForSubject({
+          subject: p.subject,
+          predicted: averageWindows(decoded[k]!.predTest, p.windowsPerClip),
+          shared,
+          options: {
+            generators: o.generate.generators,
+            candidates: o.generate.candidates,
+            seed: o.seed,
+            select: o.generate.select,
+          },
+          outDir: dir,
+          progress: ctx.progress,
+        });
+        for (const [g, m] of Object.entries(res.metrics)) (perGenerator[g] ??= {})[p.subject] = m;
+        const m = res.metrics[o.generate.generators[0]!];
+        ctx.log(
+          `generate ${p.subject} (${o.decoder}): identification of the generated audio ${fmt(m?.identification?.value)} (oracle ${fmt(m?.['oracle.identification']?.value)}, random ${fmt(m?.['random.identification']?.value)}), genre top-2 ${fmt(m?.genre_top2?.value)}`,
+        );
+      }
+    } finally {
+      await closeGeneration(shared);
+    }
+    const out = { perGenerator };
+    await saveJson(dir, 'generate', out);
+    return out;
+  },
+  async save() {},
+  async load(dir) {
+    return loadJson<GenerateStageOutput>(dir, 'generate');
+  },
+};
+
+function fmt(v: number | null | undefined): string {
+  return v === null || v === undefined ? '–' : v.toFixed(3);
+}
