@@ -152,6 +152,7 @@ async function generateBest(
   return slots.map((s): GeneratedClip => {
     const kept = ctx.select === 'brain' ? s.bestBrain : s.bestEmb;
     if (!kept) throw new Error(`no candidate came back for ${s.target.clip}`);
+    const other = ctx.select === 'brain' ? s.bestEmb : s.bestBrain;
     return {
       clip: s.target.clip,
       kept: kept.index,
@@ -162,6 +163,16 @@ async function generateBest(
       embedding: kept.embedding,
       candidates: s.candidates.sort((a, b) => a.index - b.index),
       attributes: s.target.attributes,
+      ...(other
+        ? {
+            alternative: {
+              select: ctx.select === 'brain' ? 'embedding' : 'brain',
+              index: other.index,
+              audio: other.audio,
+              embedding: other.embedding,
+            },
+          }
+        : {}),
     };
   });
 }

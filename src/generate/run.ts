@@ -469,6 +469,22 @@ export async function generateForSubject(input: GenerateForSubjectInput): Promis
       for (const [k, v] of Object.entries(reconstructionMetrics(shared.stimuli, b.analyses)))
         set[`${label}.${k}`] = v;
     metrics[name] = set;
+    // Both selections side by side (Ciferri et al. 2025): the one that did not decide
+    // `kept`, measured the same way against the same baselines.
+    const alt = brainClips.every((c) => c.alternative) ? brainClips[0]?.alternative?.select : undefined;
+    if (alt) {
+      const altClips = brainClips.map((c) => ({
+        ...c,
+        audio: c.alternative!.audio,
+        embedding: c.alternative!.embedding,
+      }));
+      const altSet: MetricSet = {
+        ...reconstructionMetrics(shared.stimuli, await analyseGenerated(shared, altClips)),
+      };
+      for (const [k, v] of Object.entries(set))
+        if (k.startsWith('oracle.') || k.startsWith('random.')) altSet[k] = v;
+      metrics[`${name}:${alt}-selected`] = altSet;
+    }
     const audioRel = (who: string, clip: string) => `audio/generated/${who}/${name}/${clip}.mp3`;
     const scoreOf = (c: GeneratedClip) => c.candidates.find((k) => k.index === c.kept)?.score ?? 0;
     const record: GenerationFile = {

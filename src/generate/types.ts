@@ -102,6 +102,16 @@ export interface GeneratedClip {
   embedding: Float32Array;
   candidates: CandidateRecord[];
   attributes: PredictedAttributes;
+  /**
+   * When candidates were scored by the brain too: the best by the score that did not
+   * decide `kept`, so both selections can be measured side by side.
+   */
+  alternative?: {
+    select: 'embedding' | 'brain';
+    index: number;
+    audio: Float32Array;
+    embedding: Float32Array;
+  };
 }
 
 export interface Generator {

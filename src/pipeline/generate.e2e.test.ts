@@ -2,7 +2,8 @@
  * The `generate` stage inside `b2m run`, on a tiny composed twin (1 subject, 2
  * training runs + 1 test run): generated audio and records are published into the run
  * folder, the reconstruction metrics reach metrics.json, and a re-run takes the stage
- * from the run folder instead of generating again, with identical metrics.
+ * from the run folder instead of generating again, with identical metrics. With an
+ * encoding model in a block of the embedding, candidates are also chosen by the brain.
  */
 import assert from 'node:assert/strict';
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
@@ -42,8 +43,8 @@ describe('b2m run with generation (tiny composed twin)', () => {
         'decode: { decoders: [whole-cortex], cvFolds: 2 }',
         'evaluate: { permutations: 100, bootstrap: 100, trainCv: [], leaveOneGenreOut: [] }',
         'retrieval: { audioTopK: 0 }',
-        'encode: { enabled: false }',
-        'generate: { candidates: 1 }',
+        'encode: { features: [dsp-modulation], permutations: 0 }',
+        'generate: { candidates: 2 }',
         'report: { enabled: false }',
         '',
       ].join('\n'),
@@ -64,6 +65,17 @@ describe('b2m run with generation (tiny composed twin)', () => {
     for (const who of ['oracle', 'random'])
       assert.ok(existsSync(join(out, 'audio', 'generated', who, 'composer')), who);
     assert.ok(existsSync(join(out, 'generation', 'sub-001', 'composer.json')));
+    // The encoding model scores every candidate by its predicted brain response, and the
+    // brain-selected set is measured beside the embedding-selected one.
+    const record = JSON.parse(readFileSync(join(out, 'generation', 'sub-001', 'composer.json'), 'utf8'));
+    for (const c of record.clips) {
+      assert.equal(c.candidates.length, 2);
+      for (const k of c.candidates) assert.ok(Number.isFinite(k.brainScore), JSON.stringify(k));
+      assert.equal(typeof c.bestByBrain, 'number');
+    }
+    const byBrain = m1.reconstruction?.['composer:brain-selected'];
+    assert.ok(byBrain, Object.keys(m1.reconstruction ?? {}).join(', '));
+    assert.equal(typeof byBrain.summary.identification?.mean, 'number');
 
     const r2 = b2m('run', '--dataset', dataset, '--config', config, '--out', out);
     assert.equal(r2.status, 0, r2.stderr + r2.stdout);

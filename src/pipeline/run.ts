@@ -269,6 +269,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
           decoded: subjects.map((s) => outputOf(decodeJobs.get(`${s}\0${decoder}`)!)),
           attributes: { path: attributes, hash: await hashFile(attributes) },
           anchorSeed: await anchorSeedOf(root),
+          encodings: [...encodeJobs.values()].map(outputOf),
         },
         {
           generate: config.generate,

@@ -184,6 +184,8 @@ export class StageStore {
       throw e;
     }
     this.records.push({ ...record, cached: false });
+    // A produced output may hold paths into its folder: read it back from where it now lives.
+    if (stage.produce) value = await stage.load(dir);
     return { output: { ...value, hash: key }, record, dir, cached: false };
   }
 

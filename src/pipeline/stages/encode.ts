@@ -20,6 +20,8 @@ export interface EncodeStageOptions {
 
 export interface EncodeStageOutput {
   summary: EncodingSummary;
+  /** The stage folder (where the saved models are); not part of the content. */
+  dir: string;
 }
 
 export const encodeStage: Stage<
@@ -44,10 +46,13 @@ export const encodeStage: Stage<
       progress: ctx.progress,
       log: ctx.log,
     });
-    return { summary };
+    return { summary, dir };
   },
   async save() {},
   async load(dir) {
-    return { summary: JSON.parse(await readFile(join(dir, 'encoding.json'), 'utf8')) as EncodingSummary };
+    return {
+      summary: JSON.parse(await readFile(join(dir, 'encoding.json'), 'utf8')) as EncodingSummary,
+      dir,
+    };
   },
 };

@@ -12,12 +12,16 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DSP_BLOCKS } from '../../embed/index.js';
 import { Standardizer } from '../../embed/standardize.js';
 import type { WindowSpec } from '../../embed/types.js';
+import { loadEncodingModel } from '../../encode/model.js';
 import { averageWindows } from '../../evaluate/index.js';
 import type { MetricSet } from '../../evaluate/metrics-schema.js';
+import { brainSelectionFromModel } from '../../generate/brain.js';
 import type { GenerateConfig } from '../../generate/config.js';
 import {
+  type BrainSelection,
   closeGeneration,
   generateForSubject,
   type MusicAttributes,
@@ -26,10 +30,12 @@ import {
 } from '../../generate/index.js';
 import { Matrix } from '../../linalg/matrix.js';
 import type { LibraryIndex } from '../../retrieve/build.js';
+import { UserError } from '../../util/errors.js';
 import { loadJson, saveJson } from '../artifact-io.js';
 import type { Artifact, Stage } from '../stage.js';
 import type { DecodeStageOutput } from './decode.js';
 import { type StimulusEmbeddings, type StimulusFiles, standardizedRows } from './embed-stimuli.js';
+import type { EncodeStageOutput } from './encode.js';
 import { type DatasetArtifact, type PreparedSubject, testClipsOf } from './prepare.js';
 
 export interface GenerateStageInputs {
@@ -44,6 +50,8 @@ export interface GenerateStageInputs {
   attributes: { path: string; hash: string };
   /** The twin's music seed (`tracks.json`), for the `anchored` generator. */
   anchorSeed: number | null;
+  /** Encoding outputs of the subjects that have them: best-of-N by the predicted brain response. */
+  encodings: Array<EncodeStageOutput & Artifact>;
 }
 
 export interface GenerateStageOptions {
@@ -148,6 +156,20 @@ export const generateStage: Stage<GenerateStageInputs, GenerateStageOptions, Gen
     const perGenerator: Record<string, Record<string, MetricSet>> = {};
     try {
       for (const [k, p] of subjects.entries()) {
+        const enc = inputs.encodings.find((e) => e.summary.subject === p.subject);
+        const brain = enc ? await brainSelection(enc, p, dataset, embeddings) : null;
+        if (enc && !brain)
+          ctx.log(
+            `generate ${p.subject}: no encoding model in the embedding's space; candidates are not scored by the brain`,
+          );
+        if (o.generate.select === 'brain' && !brain)
+          throw new UserError(
+            `selection by brain response needs an encoding model of ${p.subject} in the embedding's space`,
+            {
+              field: 'generate.select',
+              hint: "enable encoding for every subject with a feature space of the run's embedder (e.g. encode.features=[dsp-modulation]), or select by 'embedding'",
+            },
+          );
         const res = await generateForSubject({
           subject: p.subject,
           predicted: averageWindows(decoded[k]!.predTest, p.windowsPerClip),
@@ -157,6 +179,7 @@ export const generateStage: Stage<GenerateStageInputs, GenerateStageOptions, Gen
             candidates: o.generate.candidates,
             seed: o.seed,
             select: o.generate.select,
+            ...(brain ? { brain } : {}),
           },
           outDir: dir,
           progress: ctx.progress,
@@ -179,6 +202,43 @@ export const generateStage: Stage<GenerateStageInputs, GenerateStageOptions, Gen
     return loadJson<GenerateStageOutput>(dir, 'generate');
   },
 };
+
+/**
+ * Best-of-N by the brain for one subject: the first of its encoding models that reads
+ * the run's embedding (the model files live in the encode stage's folder), against the
+ * measured test response of each clip (the prepared test rows, repetitions averaged,
+ * averaged over the clip's windows).
+ */
+async function brainSelection(
+  enc: EncodeStageOutput,
+  p: PreparedSubject,
+  dataset: DatasetArtifact,
+  embeddings: StimulusEmbeddings,
+): Promise<BrainSelection | null> {
+  const w = p.windowsPerClip;
+  const measured = new Map<string, Float32Array>();
+  const V = p.testX.cols;
+  for (let r0 = 0; r0 < p.testX.rows; r0 += w) {
+    const m = new Float32Array(V);
+    for (let r = r0; r < r0 + w; r++)
+      for (let j = 0; j < V; j++) m[j] = (m[j] as number) + (p.testX.data[r * V + j] as number) / w;
+    measured.set(dataset.design.clips[p.testClip[r0] as number]!.id, m);
+  }
+  for (const space of enc.summary.spaces) {
+    if (!space.model) continue;
+    const model = await loadEncodingModel(join(enc.dir, space.model));
+    const sel = brainSelectionFromModel({
+      model,
+      embeddingFingerprint: embeddings.fingerprint,
+      blocks: DSP_BLOCKS,
+      standardizer: embeddings.standardizer,
+      measured,
+      measuredVoxels: p.maskIndices,
+    });
+    if (sel) return sel;
+  }
+  return null;
+}
 
 function fmt(v: number | null | undefined): string {
   return v === null || v === undefined ? '–' : v.toFixed(3);
