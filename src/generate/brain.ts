@@ -60,8 +60,7 @@ export function embeddingColumns(
 export function brainSelectionFromModel(i: BrainSelectionInput): BrainSelection | null {
   const cols = embeddingColumns(i.model, i.embeddingFingerprint, i.blocks);
   if (!cols) return null;
-  const pos = new Map<number, number>();
-  i.measuredVoxels.forEach((v, k) => pos.set(v, k));
+  const pos = new Map<number, number>(Array.from(i.measuredVoxels, (v, k) => [v, k]));
   // Shared voxels: model column → measured column.
   const modelCols: number[] = [];
   const measCols: number[] = [];
