@@ -27,7 +27,13 @@ export class LocalExecutor implements Executor {
       // One job at a time shows the stage's own progress; several at once share one bar of jobs.
       const shared = this.concurrency > 1 && level.length > 1;
       const jobCtx: StageContext = shared ? { ...silentContext, log: ctx.log } : ctx;
-      if (shared) ctx.progress.start(`jobs (${this.concurrency} at once)`, total);
+      // One bar per level (its jobs are the ones that can overlap), named by its place in the run.
+      const before = computed + cached;
+      if (shared)
+        ctx.progress.start(
+          `jobs ${before + 1}–${before + level.length} of ${total} (${this.concurrency} at once)`,
+          level.length,
+        );
       let next = 0;
       const worker = async () => {
         while (next < level.length) {
@@ -36,7 +42,7 @@ export class LocalExecutor implements Executor {
           const hit = await runJob(folder, job, jobCtx, resolver);
           if (hit) cached++;
           else computed++;
-          if (shared) ctx.progress.update(computed + cached, `${job.stage} ${job.label}`);
+          if (shared) ctx.progress.update(computed + cached - before, `${job.stage} ${job.label}`);
           ctx.log(
             `${job.stage} ${job.label}: ${hit ? 'from the run folder' : `${((performance.now() - t) / 1000).toFixed(1)} s`}`,
           );
