@@ -9,8 +9,13 @@ export const EncodeConfigSchema = z.strictObject({
   delays: z.array(z.number().int().min(0)).default([1, 2, 3, 4]),
   /** Subjects to encode (default: every subject of the run). */
   subjects: z.array(z.string()).optional(),
-  /** Banded ridge (one alpha per feature space): not built yet, refused when true. */
+  /**
+   * Also fit banded ridge over all `features` (one alpha per space, random search over
+   * kernel weights) and partition R² into unique and shared parts (≥ 2 spaces, no part in common).
+   */
   banded: z.boolean().default(false),
+  /** Kernel-weight candidates of the banded search. */
+  bandedIter: z.number().int().min(1).default(20),
   permutations: z.number().int().min(0).default(1000),
   fdrQ: z.number().gt(0).lt(1).default(0.05),
   fwer: z.boolean().default(false),

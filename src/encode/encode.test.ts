@@ -210,6 +210,67 @@ describe('encodeSubject on a constructed dataset with a planted response', () =>
     );
   });
 
+  it('fits a banded model over dsp and genre and partitions R² into unique and shared maps', async () => {
+    const out = join(dir, 'banded');
+    const s = await encodeSubject({
+      dataset: root,
+      subject: 'sub-01',
+      features: ['dsp', 'genre'],
+      outDir: out,
+      clipFeatures: { dsp: designFeatures() },
+      options: { maskPath, fmriCacheDir: join(dir, 'cache'), permutations: 200, banded: true, bandedIter: 6 },
+    });
+    assert.deepEqual(
+      s.spaces.map((x) => x.name),
+      ['dsp', 'genre', 'banded(dsp,genre)'],
+    );
+    const joint = s.spaces[2]!;
+    assert.deepEqual(joint.banded?.members, ['dsp', 'genre']);
+    assert.ok(existsSync(join(out, joint.files['gamma:dsp'] as string)));
+    const p = s.partition!;
+    assert.equal(p.files.unique.dsp, 'sub-01_feat-dsp_desc-unique_stat-r2_statmap.nii.gz');
+    assert.equal(p.files.shared, 'sub-01_feat-bandeddspgenre_desc-shared_stat-r2_statmap.nii.gz');
+    const uDsp = (await readNifti(join(out, p.files.unique.dsp as string), { as: 'float64' })).data;
+    const uGenre = (await readNifti(join(out, p.files.unique.genre as string), { as: 'float64' })).data;
+    const gDsp = (await readNifti(join(out, joint.files['gamma:dsp'] as string), { as: 'float64' })).data;
+    // The planted voxels respond to dsp only: its unique part is large, genre's is not,
+    // and the search puts most kernel weight on dsp.
+    let dspWins = 0;
+    let dspWeighted = 0;
+    for (let v = 0; v < PLANTED; v++) {
+      if ((uDsp[v] as number) > 0.1 && (uDsp[v] as number) > (uGenre[v] as number) + 0.1) dspWins++;
+      if ((gDsp[v] as number) > 0.5) dspWeighted++;
+    }
+    assert.ok(dspWins >= 10, `dsp unique part dominates in ${dspWins}/${PLANTED} planted voxels`);
+    assert.ok(dspWeighted >= 10, `γ_dsp > 0.5 in ${dspWeighted}/${PLANTED} planted voxels`);
+    // The banded model is not a candidate of the preferred-space map.
+    assert.ok(!readFileSync(join(out, s.preferred.labels), 'utf8').includes('banded'));
+    // Its saved model predicts from the stacked parts and carries the kernel weights.
+    const model = await loadEncodingModel(join(out, 'models', 'feat-bandeddspgenre'));
+    assert.deepEqual(
+      model.parts.map((x) => x.name),
+      ['dsp', 'genre'],
+    );
+    assert.ok(existsSync(join(out, 'models', 'feat-bandeddspgenre', 'gammas.npy')));
+    const summary = JSON.parse(readFileSync(join(out, 'encoding.json'), 'utf8'));
+    assert.deepEqual(summary.partition.without, ['genre', 'dsp']);
+    assert.ok(summary.comparisons.some((c: { b: string }) => c.b === 'banded(dsp,genre)'));
+  });
+
+  it('refuses --banded with one space or with spaces sharing a part', async () => {
+    const run = (features: string[]) =>
+      encodeSubject({
+        dataset: root,
+        subject: 'sub-01',
+        features,
+        outDir: join(dir, 'bad-banded'),
+        clipFeatures: { dsp: designFeatures() },
+        options: { maskPath, fmriCacheDir: null, permutations: 10, banded: true },
+      });
+    await assert.rejects(run(['dsp']), /banded ridge needs at least two feature spaces/);
+    await assert.rejects(run(['dsp', 'dsp+genre']), /"dsp" is part of both "dsp" and "dsp\+genre"/);
+  });
+
   it('gives the same results whatever the voxel batch size', async () => {
     const run = (maxVoxelBatch: number, out: string) =>
       encodeSubject({

@@ -22,6 +22,7 @@ import { bidsRunSource, runImage, subjectMask } from '../fmri/preprocess/source.
 import type { BidsDataset } from '../io/bids/discover.js';
 import { readNiftiHeader } from '../io/nifti/index.js';
 import { Matrix } from '../linalg/matrix.js';
+import { fitBandedRidgeCV } from '../ridge/banded.js';
 import { fitRidgeCV } from '../ridge/fit.js';
 import { logspace } from '../ridge/options.js';
 import { cacheDir } from '../util/cache-dir.js';
@@ -56,6 +57,7 @@ import {
   noiseCeiling,
   normalisedR,
   pairedSignFlipTest,
+  partitionR2,
   permutations,
   r2Columns,
   signFlips,
@@ -103,6 +105,17 @@ export interface EncodeOptions {
    * same chance fit, so tests become strongly dependent. Default false.
    */
   regressGlobal?: boolean;
+  /**
+   * Also fit a banded ridge model over all the spaces together (one alpha per space,
+   * random search over kernel weights on the simplex) and partition each voxel's test
+   * R² into the unique part of each space and the shared part. Needs ≥ 2 spaces with
+   * no part in common. Default false.
+   */
+  banded?: boolean;
+  /** Kernel-weight candidates of the banded search (default 20). */
+  bandedIter?: number;
+  /** Dirichlet concentrations of the candidates, cycled (default [0.1, 1], as himalaya). */
+  bandedConcentration?: number[];
 }
 
 export const ENCODE_DEFAULTS = {
@@ -115,6 +128,9 @@ export const ENCODE_DEFAULTS = {
   nullModel: 'blocks' as 'shift' | 'blocks',
   maxMemoryBytes: 3 * 2 ** 30,
   maxVoxelBatch: 65_536,
+  banded: false,
+  bandedIter: 20,
+  bandedConcentration: [0.1, 1] as number[],
 };
 
 /** Everything computed for one space, per voxel (masker column order). */
@@ -137,6 +153,21 @@ export interface SpaceResult {
   cvSeconds: number;
   /** Per-block contributions to r (k × n_voxels, `blockContributions`), for paired comparisons. */
   blockC: Float64Array;
+  /** A banded model: its member spaces (one band each) and the chosen kernel weight per band (n_bands × n_voxels). */
+  banded?: { members: string[]; gammas: Float64Array };
+}
+
+/**
+ * Variance partitioning of a banded model's test R²: unique part of each member
+ * (R²_joint − R² of the model without it) and the shared rest (R²_joint − Σ unique).
+ */
+export interface VariancePartition {
+  joint: string;
+  members: string[];
+  /** Per member: the model fitted without it (a single space, or a smaller banded model). */
+  without: string[];
+  unique: Float64Array[];
+  shared: Float64Array;
 }
 
 /** A paired comparison of two spaces per voxel: Δr = r_a − r_b, two-sided sign-flip p over test blocks. */
@@ -157,6 +188,8 @@ export interface SubjectEncoding {
   design: Design;
   spaces: SpaceResult[];
   comparisons: SpaceComparison[];
+  /** Unique and shared variance, when a banded model was fitted. */
+  partition?: VariancePartition;
   /** Sign flips shared by every paired test (n_perm × blocks), and the number of blocks. */
   flips: Int8Array;
   compareBlocks: number;
@@ -170,7 +203,9 @@ export interface SubjectEncoding {
   voxelBatch: number;
   nBatches: number;
   permutationNull: { model: 'shift' | 'blocks'; blocks?: number; blockScans: number; segments: number[] };
-  options: Required<Pick<EncodeOptions, 'delays' | 'alphas' | 'permutations' | 'seed' | 'fdrQ' | 'fwer'>>;
+  options: Required<Pick<EncodeOptions, 'delays' | 'alphas' | 'permutations' | 'seed' | 'fdrQ' | 'fwer'>> & {
+    banded?: { iter: number; concentration: number[] };
+  };
   seconds: { features: number; fit: number; total: number };
   notes: string[];
 }
@@ -202,6 +237,45 @@ interface PreparedSpace {
   Xtrain: Matrix<Float32Array>;
   /** Delayed features of each test run (all scans). */
   Xtest: Matrix<Float32Array>[];
+  /** Banded models: the member spaces and the band of each column of X. */
+  banded?: { members: string[]; bands: Int32Array };
+}
+
+/** The name of the banded model over `members` (BIDS label `banded<a><b>…`). */
+export function bandedName(members: readonly string[]): string {
+  return `banded(${members.join(',')})`;
+}
+
+/**
+ * The banded models variance partitioning needs: all spaces together, and for more
+ * than two spaces each leave-one-out subset (with two, the single spaces serve).
+ */
+function bandedSpecs(specs: SpaceSpec[]): { spec: SpaceSpec; members: SpaceSpec[] }[] {
+  if (specs.length < 2) {
+    throw new UserError(`banded ridge needs at least two feature spaces, got ${specs.length}`, {
+      field: 'banded',
+      hint: 'e.g. --features dsp,genre --banded',
+    });
+  }
+  const owner = new Map<string, string>();
+  for (const s of specs) {
+    for (const p of s.parts) {
+      const o = owner.get(p);
+      if (o !== undefined) {
+        throw new UserError(`banded ridge: "${p}" is part of both "${o}" and "${s.name}"`, {
+          field: 'features',
+          hint: 'give spaces with no part in common (each space is one band)',
+        });
+      }
+      owner.set(p, s.name);
+    }
+  }
+  const sets = [specs];
+  if (specs.length > 2) for (let i = 0; i < specs.length; i++) sets.push(specs.filter((_, k) => k !== i));
+  return sets.map((members) => ({
+    spec: { name: bandedName(members.map((m) => m.name)), parts: members.flatMap((m) => m.parts) },
+    members,
+  }));
 }
 
 export async function fitSubjectEncoding(input: FitSubjectInput): Promise<SubjectEncoding> {
@@ -211,6 +285,7 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
   const o = { ...ENCODE_DEFAULTS, ...stripUndefined(input.options ?? {}) };
   const notes: string[] = [];
   const specs = resolveFeatureSpaces(input.features);
+  const banded = o.banded ? bandedSpecs(specs) : [];
   if (o.delays.length === 0 || o.delays.some((d) => !Number.isInteger(d) || d < 0)) {
     throw new UserError(`delays must be non-negative integers (scans), got [${o.delays.join(', ')}]`, {
       field: 'delays',
@@ -316,7 +391,7 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
     log(`features: ${name} ${f.dim}-d per ${f.kind}`);
   }
   const indices = design.runs.map((r, i) => scanIndex(design, r, nScans[i] as number));
-  const prepared: PreparedSpace[] = specs.map((spec) => {
+  const prepared: PreparedSpace[] = [...specs, ...banded.map((b) => b.spec)].map((spec, k) => {
     const ps = spec.parts.map((n) => parts.get(n)!);
     const dim = ps.reduce((a, p) => a + p.features.dim, 0);
     const nf = dim * o.delays.length;
@@ -328,7 +403,21 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
       row += D.rows;
     }
     const Xtest = testRuns.map((i) => delayRows(scanFeatures(indices[i]!, ps), o.delays));
-    return { spec, parts: ps.map((p) => p.meta), dim, Xtrain, Xtest };
+    const b = k >= specs.length ? banded[k - specs.length]! : null;
+    if (!b) return { spec, parts: ps.map((p) => p.meta), dim, Xtrain, Xtest };
+    // delayRows lays columns out delay-major (delay i, feature f → i·dim + f).
+    const featBand = b.members.flatMap((m, band) =>
+      m.parts.flatMap((n) => Array.from({ length: parts.get(n)!.features.dim }, () => band)),
+    );
+    const bands = Int32Array.from({ length: nf }, (_, c) => featBand[c % dim] as number);
+    return {
+      spec,
+      parts: ps.map((p) => p.meta),
+      dim,
+      Xtrain,
+      Xtest,
+      banded: { members: b.members.map((m) => m.name), bands },
+    };
   });
   const groups = new Int32Array(nTrain);
   {
@@ -345,7 +434,9 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
   const maxRun = Math.max(...nScans);
   const xBytes = prepared.reduce((a, p) => a + (p.Xtrain.data.byteLength + nTestFull * p.Xtrain.cols * 4), 0);
   const runBytes = maxRun * V * 4;
-  const perVoxel = 4 * (nTrain + nTestFull + (R + 2) * nTestAvg) + 8 * 4 * nTestAvg;
+  // A banded fit keeps its best coefficients and the current candidate's (float32) per voxel.
+  const bandedPerVoxel = prepared.reduce((a, p) => a + (p.banded ? 8 * p.Xtrain.cols : 0), 0);
+  const perVoxel = 4 * (nTrain + nTestFull + (R + 2) * nTestAvg) + 8 * 4 * nTestAvg + bandedPerVoxel;
   const budget = o.maxMemoryBytes;
   const forBatch = budget * 0.4 - runBytes - xBytes;
   if (forBatch < perVoxel * 64) {
@@ -388,6 +479,9 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
     blockC: new Float64Array(0),
     maxNull: new Float64Array(nPerm).fill(Number.NEGATIVE_INFINITY),
     intercept: new Float64Array(V),
+    banded: p.banded
+      ? { members: p.banded.members, gammas: new Float64Array(p.banded.members.length * V) }
+      : undefined,
   }));
   const ev = new Float64Array(V);
   const writers: (CoefWriter | null)[] = [];
@@ -449,12 +543,29 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
       for (const [k, p] of prepared.entries()) {
         const res = results[k]!;
         const tcv = performance.now();
-        const model = await fitRidgeCV(p.Xtrain, Ytrain, {
+        const ridgeOpts = {
           alphas: o.alphas,
-          cv: { kind: 'groups', groups },
-          score: 'r2',
+          cv: { kind: 'groups', groups } as const,
+          score: 'r2' as const,
           maxMemoryBytes: budget * 0.6,
-        });
+        };
+        let model: Awaited<ReturnType<typeof fitRidgeCV>>;
+        if (p.banded) {
+          const fit = await fitBandedRidgeCV(p.Xtrain, Ytrain, {
+            ...ridgeOpts,
+            bands: p.banded.bands,
+            nIter: o.bandedIter,
+            concentration: o.bandedConcentration,
+            seed: o.seed,
+            progress,
+          });
+          model = fit.model;
+          const g = res.banded!.gammas;
+          for (let bb = 0; bb < fit.nBands; bb++)
+            g.set(fit.gammas.data.subarray(bb * nb, (bb + 1) * nb), bb * V + v0);
+        } else {
+          model = await fitRidgeCV(p.Xtrain, Ytrain, ridgeOpts);
+        }
         res.cvSeconds += (performance.now() - tcv) / 1000;
         const Pavg = Matrix.zeros(nTestAvg, nb, 'float32');
         let row = 0;
@@ -522,8 +633,14 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
           nVoxels: V,
           dim: prepared[k]!.dim,
           grid: { shape: [...masker.shape], affine: masker.affine.map((r) => [...r]) },
+          banded: res.banded ? { members: res.banded.members } : undefined,
         },
-        { intercept: res.intercept, alphas: res.alpha, voxels: masker.indices },
+        {
+          intercept: res.intercept,
+          alphas: res.alpha,
+          voxels: masker.indices,
+          gammas: res.banded ? { data: res.banded.gammas, bands: res.banded.members.length } : undefined,
+        },
       );
     }
   }
@@ -542,6 +659,7 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
       }
     }
   }
+  const partition = banded.length ? variancePartition(results, banded[0]!.spec.name, specs) : undefined;
   return {
     subject: `sub-${id}`,
     masker,
@@ -549,6 +667,7 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
     design,
     spaces: results.map(({ maxNull: _m, intercept: _i, ...r }) => r),
     comparisons,
+    partition,
     flips,
     compareBlocks,
     ev,
@@ -566,10 +685,26 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
       seed: o.seed,
       fdrQ: o.fdrQ,
       fwer: o.fwer,
+      banded: banded.length ? { iter: o.bandedIter, concentration: o.bandedConcentration } : undefined,
     },
     seconds: { features: featureSeconds, fit: fitSeconds, total: (performance.now() - t0) / 1000 },
     notes,
   };
+}
+
+/** Unique variance of each member of the joint banded model, and the shared rest (test R²). */
+function variancePartition(results: SpaceResult[], joint: string, members: SpaceSpec[]): VariancePartition {
+  const byName = new Map(results.map((r) => [r.spec.name, r]));
+  const J = byName.get(joint)!;
+  const names = members.map((m) => m.name);
+  const without = names.map((_, i) =>
+    names.length === 2 ? names[1 - i]! : bandedName(names.filter((_, k) => k !== i)),
+  );
+  const { unique, shared } = partitionR2(
+    J.r2,
+    without.map((w) => byName.get(w)!.r2),
+  );
+  return { joint, members: names, without, unique, shared };
 }
 
 /** dst[dstRow + i, :] = src[srcRow + i, c0 : c0 + n] for i < rows. */

@@ -47,6 +47,8 @@ export interface EncodingModelMeta {
   /** Features before delays (Σ part dims). */
   dim: number;
   grid: { shape: number[]; affine: number[][] };
+  /** A banded model: its member spaces, one band each; `gammas.npy` holds each voxel's kernel weights (n_voxels × n_bands). */
+  banded?: { members: string[] };
 }
 
 export interface EncodingModel extends EncodingModelMeta {
@@ -108,8 +110,22 @@ export class CoefWriter {
 export async function saveEncodingModelMeta(
   dir: string,
   meta: EncodingModelMeta,
-  parts: { intercept: Float64Array; alphas: Float64Array; voxels: Int32Array },
+  parts: {
+    intercept: Float64Array;
+    alphas: Float64Array;
+    voxels: Int32Array;
+    /** Banded models: kernel weights, band-major (n_bands × n_voxels), saved voxel-major. */
+    gammas?: { data: Float64Array; bands: number };
+  },
 ): Promise<void> {
+  if (parts.gammas) {
+    const { data, bands } = parts.gammas;
+    const v = data.length / bands;
+    const out = new Float64Array(data.length);
+    for (let b = 0; b < bands; b++)
+      for (let j = 0; j < v; j++) out[j * bands + b] = data[b * v + j] as number;
+    await writeNpy(join(dir, 'gammas.npy'), out, [v, bands]);
+  }
   await writeNpy(join(dir, 'intercept.npy'), parts.intercept, [parts.intercept.length]);
   await writeNpy(join(dir, 'alphas.npy'), parts.alphas, [parts.alphas.length]);
   await writeNpy(join(dir, 'voxels.npy'), parts.voxels, [parts.voxels.length]);

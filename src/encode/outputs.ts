@@ -44,6 +44,29 @@ export interface SpaceSummary {
   files: Record<string, string>;
   model?: string;
   rois: RoiRow[];
+  /** A banded model: its member spaces (one band each). */
+  banded?: { members: string[] };
+}
+
+/** Variance partitioning of the joint banded model, per voxel (maps) and per ROI. */
+export interface PartitionSummary {
+  joint: string;
+  members: string[];
+  /** Per member, the model fitted without it (its R² is subtracted from the joint's). */
+  without: string[];
+  files: { unique: Record<string, string>; shared: string; roi?: string };
+  /** Medians over all voxels. */
+  medianUnique: Record<string, number>;
+  medianShared: number;
+  rois: Array<{
+    roi: string;
+    voxels: number;
+    jointR2: number;
+    unique: Record<string, number>;
+    shared: number;
+    /** Per member: does adding it improve r? Δr = r_joint − r_without, sign-flip p over test blocks, BH across ROIs. */
+    uniqueTest: Record<string, { dr: number; p: number; q: number }>;
+  }>;
 }
 
 export interface EncodingSummary {
@@ -76,6 +99,7 @@ export interface EncodingSummary {
     rois: Array<{ roi: string; voxels: number; meanDr: number; p: number; q: number }>;
   }>;
   /** Per ROI: each space's mean r and % significant, and the level (low/high) that wins. */
+  partition?: PartitionSummary;
   hierarchy: Array<{
     roi: string;
     voxels: number;
@@ -250,6 +274,7 @@ export async function writeSubjectEncoding(
         `${res.spec.name} r / noise ceiling`,
       ),
       r2: await write(`${b}_stat-r2_statmap.nii.gz`, res.r2, `${res.spec.name} test R2`),
+      ...(res.banded ? await gammaMaps(res, b, write) : {}),
       logp: await write(
         `${b}_stat-logp_statmap.nii.gz`,
         logp,
@@ -284,18 +309,21 @@ export async function writeSubjectEncoding(
       files,
       model: extra.modelsDir ? join('models', `feat-${label}`) : undefined,
       rois: rows.map((r) => ({ ...r, meanNormalisedR: finiteOrNull(r.meanNormalisedR) as number })),
+      banded: res.banded ? { members: res.banded.members } : undefined,
     });
   }
 
-  // Preferred space: the best r among the spaces in which the voxel is significant.
+  // Preferred space: the best r among the spaces in which the voxel is significant
+  // (banded models combine spaces, so they do not compete).
   const V = enc.masker.nVoxels;
   const pref = new Int16Array(V);
   const counts: Record<string, number> = { none: 0 };
-  for (const s of enc.spaces) counts[s.spec.name] = 0;
+  for (const s of enc.spaces) if (!s.banded) counts[s.spec.name] = 0;
   for (let j = 0; j < V; j++) {
     let best = -1;
     let bestR = Number.NEGATIVE_INFINITY;
     enc.spaces.forEach((s, k) => {
+      if (s.banded) return;
       if (s.significant[j] && (s.r[j] as number) > bestR) {
         bestR = s.r[j] as number;
         best = k;
@@ -309,7 +337,9 @@ export async function writeSubjectEncoding(
   const prefTsv = `${base}_desc-preferred_dseg.tsv`;
   await writeFileAtomic(
     join(dir, prefTsv),
-    `index\tname\n0\tnone\n${enc.spaces.map((s, k) => `${k + 1}\t${s.spec.name}`).join('\n')}\n`,
+    `index\tname\n0\tnone\n${enc.spaces
+      .flatMap((s, k) => (s.banded ? [] : [`${k + 1}\t${s.spec.name}`]))
+      .join('\n')}\n`,
   );
 
   const comparisons: EncodingSummary['comparisons'] = [];
@@ -356,18 +386,23 @@ export async function writeSubjectEncoding(
     });
   }
 
+  const partition = enc.partition
+    ? await writePartition(enc, { base, sub, dir, roi, comparisons, write })
+    : undefined;
+
   const hierarchy: EncodingSummary['hierarchy'] = [];
-  if (roi && spaces.length) {
-    const first = spaces[0]!.rois;
+  const plain = spaces.filter((s) => !s.banded);
+  if (roi && plain.length) {
+    const first = plain[0]!.rois;
     first.forEach((row, i) => {
       const meanR: Record<string, number> = {};
       const pct: Record<string, number> = {};
-      for (const s of spaces) {
+      for (const s of plain) {
         meanR[s.name] = s.rois[i]!.meanR;
         pct[s.name] = s.rois[i]!.pctSignificant;
       }
       const bestOf = (level: string) =>
-        spaces
+        plain
           .filter((s) => s.level === level)
           .sort((a, b) => (meanR[b.name] as number) - (meanR[a.name] as number))[0]?.name;
       const bestLow = bestOf('low');
@@ -416,10 +451,131 @@ export async function writeSubjectEncoding(
     spaces,
     preferred: { file: prefFile, labels: prefTsv, counts },
     comparisons,
+    partition,
     hierarchy,
     seconds: enc.seconds,
     notes,
   };
   await writeFileAtomic(join(dir, 'encoding.json'), `${JSON.stringify(summary, null, 2)}\n`);
   return summary;
+}
+
+type MapWriter = (name: string, values: ArrayLike<number>, descrip: string) => Promise<string>;
+
+/** A banded model's kernel weight per member space: `…_feat-<joint>_desc-<member>_stat-gamma_statmap`. */
+async function gammaMaps(res: SpaceResult, b: string, write: MapWriter): Promise<Record<string, string>> {
+  const { members, gammas } = res.banded!;
+  const V = res.r.length;
+  const files: Record<string, string> = {};
+  for (const [k, m] of members.entries()) {
+    files[`gamma:${m}`] = await write(
+      `${b}_desc-${featureLabel(m)}_stat-gamma_statmap.nii.gz`,
+      gammas.subarray(k * V, (k + 1) * V),
+      `${res.spec.name}: kernel weight of ${m}`,
+    );
+  }
+  return files;
+}
+
+/**
+ * Unique-variance maps per member (`…_feat-<member>_desc-unique_stat-r2_statmap`), the
+ * shared map (`…_feat-<joint>_desc-shared_stat-r2_statmap`) and the per-ROI table
+ * (`sub-XXX_feat-<joint>_desc-partition_roi.csv`), with each member's paired test of
+ * the joint model against the model without it.
+ */
+async function writePartition(
+  enc: SubjectEncoding,
+  ctx: {
+    base: string;
+    sub: string;
+    dir: string;
+    roi: { labels: Int32Array; names: Map<number, string> } | null;
+    comparisons: EncodingSummary['comparisons'];
+    write: MapWriter;
+  },
+): Promise<PartitionSummary> {
+  const part = enc.partition!;
+  const { base, sub, dir, roi, write } = ctx;
+  const jointLabel = featureLabel(part.joint);
+  const joint = enc.spaces.find((s) => s.spec.name === part.joint)!;
+  const files: PartitionSummary['files'] = { unique: {}, shared: '' };
+  for (const [i, m] of part.members.entries()) {
+    files.unique[m] = await write(
+      `${base}_feat-${featureLabel(m)}_desc-unique_stat-r2_statmap.nii.gz`,
+      part.unique[i]!,
+      `unique R2 of ${m} (${part.joint} minus ${part.without[i]})`,
+    );
+  }
+  files.shared = await write(
+    `${base}_feat-${jointLabel}_desc-shared_stat-r2_statmap.nii.gz`,
+    part.shared,
+    `shared R2 of ${part.members.join(', ')}`,
+  );
+  const rois: PartitionSummary['rois'] = [];
+  if (roi) {
+    const by = new Map<number, number[]>();
+    roi.labels.forEach((l, k) => {
+      if (l !== 0) by.set(l, [...(by.get(l) ?? []), k]);
+    });
+    const mean = (x: Float64Array, vox: number[]) =>
+      vox.reduce((a, k) => a + (x[k] as number), 0) / vox.length;
+    // The ROI tests of (joint vs without) are among the paired comparisons; orient them as joint − without.
+    const tests = part.without.map((w) => {
+      const c = ctx.comparisons.find(
+        (x) => (x.a === part.joint && x.b === w) || (x.a === w && x.b === part.joint),
+      );
+      const sign = c?.a === part.joint ? 1 : -1;
+      return new Map(c?.rois.map((r) => [r.roi, { dr: sign * r.meanDr, p: r.p, q: r.q }]) ?? []);
+    });
+    for (const [index, vox] of [...by.entries()].sort((x, y) => x[0] - y[0])) {
+      const name = roi.names.get(index) ?? String(index);
+      const unique: Record<string, number> = {};
+      const uniqueTest: Record<string, { dr: number; p: number; q: number }> = {};
+      part.members.forEach((m, i) => {
+        unique[m] = mean(part.unique[i]!, vox);
+        const t = tests[i]!.get(name);
+        if (t) uniqueTest[m] = t;
+      });
+      rois.push({
+        roi: name,
+        voxels: vox.length,
+        jointR2: mean(joint.r2, vox),
+        unique,
+        shared: mean(part.shared, vox),
+        uniqueTest,
+      });
+    }
+    const f = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x.toFixed(4) : '');
+    const labels = part.members.map(featureLabel);
+    const head = [
+      'index,name,voxels,mean_r2_joint',
+      ...labels.map((l) => `mean_unique_r2_${l}`),
+      'mean_shared_r2',
+      ...labels.flatMap((l) => [`dr_unique_${l}`, `q_unique_${l}`]),
+    ].join(',');
+    const q = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+    const idx = [...by.keys()].sort((x, y) => x - y);
+    const lines = rois.map((r, i) =>
+      [
+        idx[i],
+        q(r.roi),
+        r.voxels,
+        f(r.jointR2),
+        ...part.members.map((m) => f(r.unique[m])),
+        f(r.shared),
+        ...part.members.flatMap((m) => [f(r.uniqueTest[m]?.dr), f(r.uniqueTest[m]?.q)]),
+      ].join(','),
+    );
+    files.roi = `${sub}_feat-${jointLabel}_desc-partition_roi.csv`;
+    await writeFileAtomic(join(dir, files.roi), `${[head, ...lines].join('\n')}\n`);
+  }
+  return {
+    joint: part.joint,
+    members: part.members,
+    without: part.without,
+    files,
+    medianUnique: Object.fromEntries(part.members.map((m, i) => [m, median(part.unique[i]!)])),
+    medianShared: median(part.shared),
+    rois,
+  };
 }

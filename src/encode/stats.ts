@@ -571,3 +571,18 @@ export function pairedSignFlipTest(
   });
   return { dr, p };
 }
+
+/**
+ * Variance partitioning per voxel from test R²: the unique part of member i is
+ * R²_joint − R²_without_i (what the joint model loses without it); the shared part is
+ * what the joint model explains beyond the unique parts, R²_joint − Σ_i unique_i
+ * (for two spaces A, B: R²_A + R²_B − R²_AB).
+ */
+export function partitionR2(
+  joint: Float64Array,
+  without: readonly Float64Array[],
+): { unique: Float64Array[]; shared: Float64Array } {
+  const unique = without.map((w) => Float64Array.from(joint, (j, v) => j - (w[v] as number)));
+  const shared = Float64Array.from(joint, (j, v) => unique.reduce((a, u) => a - (u[v] as number), j));
+  return { unique, shared };
+}

@@ -14,7 +14,7 @@ import { cp, rm } from 'node:fs/promises';
 import { cpus, platform, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getDecoder } from '../decode/index.js';
-import type { EncodingSummary } from '../encode/index.js';
+import { type EncodingSummary, resolveFeatureSpaces } from '../encode/index.js';
 import { RunMatrixCache } from '../fmri/cache.js';
 import { type Design, loadDesign } from '../fmri/design.js';
 import { resolvePreprocessOptions } from '../fmri/preprocess/options.js';
@@ -210,10 +210,15 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   const encodeJobs = new Map<string, JobSpec>();
   if (config.encode.enabled) {
     if (config.encode.banded) {
-      throw new UserError('banded ridge is not built yet', {
-        field: 'encode.banded',
-        hint: 'set encode.banded to false; compare spaces with the paired tests in encoding.json',
-      });
+      // Checked now (not in the worker), so a bad config stops the run before any work.
+      const specs = resolveFeatureSpaces(config.encode.features, 'encode.features');
+      const parts = specs.flatMap((x) => x.parts);
+      if (specs.length < 2 || new Set(parts).size !== parts.length) {
+        throw new UserError('encode.banded needs at least two feature spaces with no part in common', {
+          field: 'encode.features',
+          hint: 'e.g. encode.features: [dsp-modulation, caption] with encode.banded: true',
+        });
+      }
     }
     const encSubjects = (config.encode.subjects ?? subjects).map(normaliseSubject);
     for (const s of encSubjects) {
@@ -240,6 +245,8 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
               seed: config.seed,
               fdrQ: config.encode.fdrQ,
               fwer: config.encode.fwer,
+              // Only when asked, so the keys of existing runs do not change.
+              ...(config.encode.banded ? { banded: true, bandedIter: config.encode.bandedIter } : {}),
               windows: preprocess.window,
               preprocess,
             },

@@ -3,6 +3,14 @@
  * cross-validation (primal and dual solvers, batched over targets), used by the
  * decoding (voxels → embedding) and encoding (features → voxels) analyses.
  */
+
+export {
+  BANDED_DEFAULTS,
+  type BandedRidgeModel,
+  type BandedRidgeOptions,
+  dirichletCandidates,
+  fitBandedRidgeCV,
+} from './banded.js';
 export { type CvSpec, describeCv, type Fold, kFold, leaveOneGroupOut, makeFolds, SPLITTERS } from './cv.js';
 export { fitRidgeCV, pickAlphas } from './fit.js';
 export type { OpTally, WorkTally } from './instrument.js';

@@ -29,6 +29,7 @@ interface EncodeFlags {
   modelDir?: string;
   maxMemory?: string;
   banded?: boolean;
+  bandedIter: string;
   raw?: boolean;
   regressGlobal?: boolean;
   quiet?: boolean;
@@ -68,12 +69,6 @@ function bytes(text: string): number {
 }
 
 async function encodeCommand(f: EncodeFlags): Promise<void> {
-  if (f.banded) {
-    throw new UserError('--banded (banded ridge with variance partitioning) is not available yet', {
-      field: '--banded',
-      hint: 'fit each space and stacks such as dsp+genre instead, and compare their maps',
-    });
-  }
   if (f.null !== 'blocks' && f.null !== 'shift') {
     throw new UserError(`unknown permutation null "${f.null}"`, {
       field: '--null',
@@ -114,12 +109,20 @@ async function encodeCommand(f: EncodeFlags): Promise<void> {
       maxMemoryBytes: f.maxMemory ? bytes(f.maxMemory) : undefined,
       raw: f.raw,
       regressGlobal: f.regressGlobal,
+      banded: f.banded ?? false,
+      bandedIter: number(f.bandedIter, '--banded-iter', (v) => Number.isInteger(v) && v >= 1, 'e.g. 20'),
     },
   });
   const lines = s.spaces.map(
     (x) =>
       `  ${x.name.padEnd(16)} ${String(x.significant).padStart(6)} of ${x.voxels} voxels significant (${s.options.correction.toUpperCase()} q < ${s.options.fdrQ}), max r ${x.maxR.toFixed(3)}`,
   );
+  const part = s.partition;
+  if (part) {
+    lines.push(
+      `  unique R² (median over voxels): ${part.members.map((m) => `${m} ${(part.medianUnique[m] as number).toFixed(4)}`).join(', ')}; shared ${part.medianShared.toFixed(4)}`,
+    );
+  }
   process.stdout.write(
     `${subject}: median noise ceiling ${s.noiseCeiling.medianCeiling.toFixed(3)} (${s.design.repetitions} repetitions)\n${lines.join('\n')}\n  preferred space: ${Object.entries(
       s.preferred.counts,
@@ -165,7 +168,15 @@ export function registerEncode(program: Command): void {
       '--regress-global',
       'regress the global signal out of every voxel before fitting (fewer shared false positives)',
     )
-    .option('--banded', 'banded ridge with variance partitioning (not available yet)')
+    .option(
+      '--banded',
+      'also fit banded ridge over all spaces (one alpha per space) and partition R² into unique and shared parts',
+    )
+    .option(
+      '--banded-iter <N>',
+      'kernel-weight candidates of the banded random search',
+      String(ENCODE_DEFAULTS.bandedIter),
+    )
     .option('-q, --quiet', 'no progress')
     .addHelpText(
       'after',
@@ -173,12 +184,16 @@ export function registerEncode(program: Command): void {
 Writes into DIR/encoding/sub-XXX/: per space …_feat-<space>_stat-{r,nr,r2,logp,alpha}_statmap.nii.gz and
 …_desc-significant_mask.nii.gz, the noise ceiling (…_stat-ev / _stat-ceiling), the preferred space
 (…_desc-preferred_dseg.nii.gz + .tsv), per-ROI tables sub-XXX_feat-<space>_roi.csv (Destrieux names),
-models/feat-<space>/ (coef per voxel, delays, standardisation) and encoding.json.
+models/feat-<space>/ (coef per voxel, delays, standardisation) and encoding.json. With --banded, also the
+model banded(<a>,<b>,…) (…_feat-banded<a><b>_…, kernel weights …_desc-<space>_stat-gamma_statmap.nii.gz),
+unique R² per space (…_feat-<space>_desc-unique_stat-r2_statmap.nii.gz), the shared R²
+(…_feat-banded<a><b>_desc-shared_stat-r2_statmap.nii.gz) and sub-XXX_feat-banded<a><b>_desc-partition_roi.csv.
 
 Examples:
   $ b2m encode --dataset twin --subject sub-001 --out runs/enc
   $ b2m encode --dataset twin --subject sub-001 --features dsp-modulation,dsp-mfcc,caption,dsp+genre --out runs/enc
-  $ b2m encode --dataset twin --subject sub-002 --permutations 5000 --fwer --out runs/enc`,
+  $ b2m encode --dataset twin --subject sub-002 --permutations 5000 --fwer --out runs/enc
+  $ b2m encode --dataset twin --subject sub-001 --features dsp-modulation,caption --banded --out runs/enc`,
     )
     .action(encodeCommand);
 }
