@@ -36,12 +36,6 @@ const PEERS = {
   metrics: ['evaluate'],
 };
 
-/** Known exceptions, each with the issue that removes it. */
-const TRANSITIONAL = {
-  // embed/quality.ts re-uses the identification measure while src/metrics moves to src/evaluate.
-  embed: ['metrics', 'evaluate'],
-};
-
 const esc = (s) => s.replace(/[.]/g, '\\.');
 const path = (name) => (name.endsWith('.ts') ? `^src/${esc(name)}$` : `^src/${name}/`);
 // Test code: tests, and the helper modules only tests import.
@@ -52,7 +46,7 @@ LAYERS.forEach((layer, rank) => {
   const higher = LAYERS.slice(rank + 1).flat();
   for (const name of layer) {
     const peers = layer.filter((p) => p !== name && !(PEERS[name] ?? []).includes(p));
-    const banned = [...higher, ...peers].filter((t) => !(TRANSITIONAL[name] ?? []).includes(t));
+    const banned = [...higher, ...peers];
     if (banned.length === 0) continue;
     rules.push({
       name: `layer-${name.replace(/\.ts$/, '')}`,

@@ -42,9 +42,11 @@ async function ours(gridName: string, write: boolean, dir: string): Promise<numb
   const run: RunName = { task: 'Test', run: 1 };
   const noop: RunSink = { write: async () => {}, end: async () => {} };
   const t0 = performance.now();
-  await simulateSubject(model, [{ name: 'r', features, nScans: T }], w, rng.fork('sim'), async () =>
-    write ? openRunWriters(dir, 'sub-001', run, anat, T, 1.5) : noop,
-  );
+  await simulateSubject(model, [{ name: 'r', features, nScans: T }], {
+    weights: w,
+    rng: rng.fork('sim'),
+    openRun: async () => (write ? openRunWriters(dir, 'sub-001', run, anat, T, 1.5) : noop),
+  });
   return (performance.now() - t0) / 1000;
 }
 

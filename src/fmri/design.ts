@@ -244,13 +244,79 @@ export function buildDesign(inputs: readonly RunEventsInput[], opts: DesignOptio
 
 type OneDesign = Omit<Design, 'subjects' | 'identicalAcrossSubjects' | 'notes'>;
 
+/**
+ * One subject's design, in named steps: order the runs and check their TR, turn each
+ * run's events into a schedule (dropping the repeated first event, registering its
+ * clips), number the presentations, and count.
+ */
 function buildOne(runs: RunEventsInput[], o: Required<DesignOptions>, notes: string[]): OneDesign {
-  const sorted = [...runs].sort(
+  const sorted = orderRuns(runs, o);
+  const tr = commonTr(sorted, notes);
+  const parsed = sorted.map((r) => musicEvents(r.table).sort((a, b) => a.onset - b.onset));
+  const clips = new Map<string, RegisteredClip>();
+  const schedules = sorted.map((r, i) => {
+    const split = o.splitOf(r.task)!;
+    const events = parsed[i]!;
+    if (events.length === 0) {
+      throw new UserError('events file has no events', {
+        file: r.table.path,
+        hint: 'each run needs its stimulus events',
+      });
+    }
+    const repeatSource =
+      split === 'train'
+        ? previousTrainingRun(sorted, parsed, i, o)?.at(-1)
+        : events.length > 1
+          ? events.at(-1)
+          : undefined;
+    const drop = firstEventsToDrop(r, split, events, repeatSource, o.dropFirst, notes);
+    const kept = events.slice(drop);
+    for (const e of kept) registerClip(clips, e, split, r.table.path);
+    const nScansNeeded = scansNeeded(r, events, tr);
+    const toEvent = (e: ParsedEvent): DesignEvent => ({
+      clipId: e.clip.id,
+      onset: e.onset,
+      duration: e.duration,
+      onsetScan: e.onset / tr,
+      repetition: 0,
+      line: e.line,
+    });
+    return {
+      key: scheduleKey(r.task, r.run),
+      task: r.task,
+      run: r.run,
+      split,
+      events: kept.map(toEvent),
+      dropped: events.slice(0, drop).map(toEvent),
+      nScansNeeded,
+      eventsFile: r.table.path,
+    } satisfies RunSchedule;
+  });
+  const presentations = numberPresentations(schedules);
+  const allClips = [...clips.values()].map(({ line: _l, file: _f, ...clip }) => clip);
+  const trainClips = allClips.filter((c) => c.split === 'train');
+  const testClips = allClips.filter((c) => c.split === 'test');
+  return {
+    tr,
+    clips: [...trainClips, ...testClips],
+    runs: schedules,
+    presentations,
+    counts: designCounts(trainClips, testClips, presentations, notes),
+  };
+}
+
+/** Training runs first, then test runs; by task, then run number. */
+function orderRuns(runs: readonly RunEventsInput[], o: Required<DesignOptions>): RunEventsInput[] {
+  return [...runs].sort(
     (a, b) =>
       splitRank(o.splitOf(a.task)!) - splitRank(o.splitOf(b.task)!) ||
       cmp(a.task, b.task) ||
       (a.run ?? 0) - (b.run ?? 0),
   );
+}
+
+/** The one TR of all runs (refusing unknown or differing ones); notes the quote repairs of each events file. */
+function commonTr(sorted: readonly RunEventsInput[], notes: string[]): number {
   const tr = sorted[0]!.tr;
   for (const r of sorted) {
     if (!(r.tr > 0)) {
@@ -271,98 +337,97 @@ function buildOne(runs: RunEventsInput[], o: Required<DesignOptions>, notes: str
       );
     }
   }
-  const clips = new Map<string, Clip & { line: number; file: string }>();
-  const order: string[] = [];
-  const schedules: RunSchedule[] = [];
-  const parsed = sorted.map((r) => musicEvents(r.table).sort((a, b) => a.onset - b.onset));
-  const prevTrain = (i: number): ParsedEvent[] | undefined => {
-    // Training runs repeat the previous training run's last clip (the first run, the last run's, cyclically).
-    const trainIdx = sorted.map((r, k) => (o.splitOf(r.task) === 'train' ? k : -1)).filter((k) => k >= 0);
-    const pos = trainIdx.indexOf(i);
-    return parsed[trainIdx[(pos - 1 + trainIdx.length) % trainIdx.length]!];
-  };
-  sorted.forEach((r, i) => {
-    const split = o.splitOf(r.task)!;
-    const events = parsed[i]!;
-    const key = scheduleKey(r.task, r.run);
-    if (events.length === 0) {
-      throw new UserError('events file has no events', {
-        file: r.table.path,
-        hint: 'each run needs its stimulus events',
-      });
-    }
-    const first = events[0]!;
-    const repeatSource =
-      split === 'train' ? prevTrain(i)?.at(-1) : events.length > 1 ? events.at(-1) : undefined;
-    const isRepeat =
-      repeatSource !== undefined && repeatSource !== first && repeatSource.clip.id === first.clip.id;
-    let drop = 0;
-    if (o.dropFirst === 'always') {
-      drop = 1;
-      if (!isRepeat) {
-        notes.push(
-          `${r.table.path}:${first.line}: first event ${first.clip.id} dropped although it does not repeat ${split === 'train' ? "the previous run's last clip" : "the run's last clip"}`,
-        );
-      }
-    } else if (o.dropFirst === 'repeat' && isRepeat) drop = 1;
-    const kept = events.slice(drop);
-    const toEvent = (e: ParsedEvent): DesignEvent => ({
-      clipId: e.clip.id,
-      onset: e.onset,
-      duration: e.duration,
-      onsetScan: e.onset / tr,
-      repetition: 0,
-      line: e.line,
-    });
-    for (const e of kept) {
-      const prev = clips.get(e.clip.id);
-      if (!prev) {
-        clips.set(e.clip.id, { ...e.clip, split, line: e.line, file: r.table.path });
-        order.push(e.clip.id);
-      } else if (prev.split !== split) {
-        throw new UserError(
-          `clip ${e.clip.id} is in both the training and the test set (first at ${prev.file}:${prev.line})`,
-          {
-            file: r.table.path,
-            line: e.line,
-            hint: 'training and test clips must be disjoint; check the task names and events files',
-          },
-        );
-      } else if (Math.abs(prev.start - e.clip.start) > 1e-6 || Math.abs(prev.end - e.clip.end) > 1e-6) {
-        throw new UserError(
-          `clip ${e.clip.id} is played as [${e.clip.start}, ${e.clip.end}) here but as [${prev.start}, ${prev.end}) at ${prev.file}:${prev.line}`,
-          {
-            file: r.table.path,
-            line: e.line,
-            hint: 'one clip id must always name the same excerpt of the track',
-          },
-        );
-      }
-    }
-    const end = Math.max(...events.map((e) => e.onset + e.duration));
-    const nScansNeeded = Math.ceil(end / tr - 1e-9);
-    if (r.nScans !== undefined && r.nScans < nScansNeeded) {
-      throw new UserError(
-        `run has ${r.nScans} scans but its events need ${nScansNeeded} (the last event ends at ${end} s, TR ${tr} s)`,
-        {
-          file: r.image ?? r.table.path,
-          hint: `check that ${r.table.path} belongs to this image, or that the image is complete`,
-        },
+  return tr;
+}
+
+/** Training runs repeat the previous training run's last clip (the first run, the last run's, cyclically). */
+function previousTrainingRun(
+  sorted: readonly RunEventsInput[],
+  parsed: readonly ParsedEvent[][],
+  i: number,
+  o: Required<DesignOptions>,
+): ParsedEvent[] | undefined {
+  const trainIdx = sorted.map((r, k) => (o.splitOf(r.task) === 'train' ? k : -1)).filter((k) => k >= 0);
+  const pos = trainIdx.indexOf(i);
+  return parsed[trainIdx[(pos - 1 + trainIdx.length) % trainIdx.length]!];
+}
+
+/**
+ * How many leading events to drop (0 or 1): the first event repeats `repeatSource`
+ * (the previous training run's last clip, or a test run's own last clip). With
+ * `always`, a first event that is no repeat is dropped anyway, with a note.
+ */
+function firstEventsToDrop(
+  r: RunEventsInput,
+  split: Split,
+  events: readonly ParsedEvent[],
+  repeatSource: ParsedEvent | undefined,
+  dropFirst: Required<DesignOptions>['dropFirst'],
+  notes: string[],
+): number {
+  const first = events[0]!;
+  const isRepeat =
+    repeatSource !== undefined && repeatSource !== first && repeatSource.clip.id === first.clip.id;
+  if (dropFirst === 'always') {
+    if (!isRepeat) {
+      notes.push(
+        `${r.table.path}:${first.line}: first event ${first.clip.id} dropped although it does not repeat ${split === 'train' ? "the previous run's last clip" : "the run's last clip"}`,
       );
     }
-    schedules.push({
-      key,
-      task: r.task,
-      run: r.run,
-      split,
-      events: kept.map(toEvent),
-      dropped: events.slice(0, drop).map(toEvent),
-      nScansNeeded,
-      eventsFile: r.table.path,
-    });
-  });
+    return 1;
+  }
+  return dropFirst === 'repeat' && isRepeat ? 1 : 0;
+}
 
-  // Presentations and repetition numbers, in time order (runs are in order).
+type RegisteredClip = Clip & { line: number; file: string };
+
+/**
+ * Adds a kept event's clip to `clips` (first appearance order), refusing a clip that
+ * is in both splits or names two different excerpts.
+ */
+function registerClip(clips: Map<string, RegisteredClip>, e: ParsedEvent, split: Split, file: string): void {
+  const prev = clips.get(e.clip.id);
+  if (!prev) {
+    clips.set(e.clip.id, { ...e.clip, split, line: e.line, file });
+  } else if (prev.split !== split) {
+    throw new UserError(
+      `clip ${e.clip.id} is in both the training and the test set (first at ${prev.file}:${prev.line})`,
+      {
+        file,
+        line: e.line,
+        hint: 'training and test clips must be disjoint; check the task names and events files',
+      },
+    );
+  } else if (Math.abs(prev.start - e.clip.start) > 1e-6 || Math.abs(prev.end - e.clip.end) > 1e-6) {
+    throw new UserError(
+      `clip ${e.clip.id} is played as [${e.clip.start}, ${e.clip.end}) here but as [${prev.start}, ${prev.end}) at ${prev.file}:${prev.line}`,
+      {
+        file,
+        line: e.line,
+        hint: 'one clip id must always name the same excerpt of the track',
+      },
+    );
+  }
+}
+
+/** Scans the run's events need (all of them, dropped included); refuses a run image shorter than that. */
+function scansNeeded(r: RunEventsInput, events: readonly ParsedEvent[], tr: number): number {
+  const end = Math.max(...events.map((e) => e.onset + e.duration));
+  const n = Math.ceil(end / tr - 1e-9);
+  if (r.nScans !== undefined && r.nScans < n) {
+    throw new UserError(
+      `run has ${r.nScans} scans but its events need ${n} (the last event ends at ${end} s, TR ${tr} s)`,
+      {
+        file: r.image ?? r.table.path,
+        hint: `check that ${r.table.path} belongs to this image, or that the image is complete`,
+      },
+    );
+  }
+  return n;
+}
+
+/** Presentations of each clip in time order (runs are in order); sets each event's repetition number. */
+function numberPresentations(schedules: readonly RunSchedule[]): Record<string, Presentation[]> {
   const presentations: Record<string, Presentation[]> = {};
   schedules.forEach((s, ri) => {
     s.events.forEach((e, ei) => {
@@ -371,12 +436,16 @@ function buildOne(runs: RunEventsInput[], o: Required<DesignOptions>, notes: str
       list.push({ run: ri, event: ei });
     });
   });
-  const allClips = order.map((id) => {
-    const { line: _l, file: _f, ...clip } = clips.get(id)!;
-    return clip;
-  });
-  const trainClips = allClips.filter((c) => c.split === 'train');
-  const testClips = allClips.filter((c) => c.split === 'test');
+  return presentations;
+}
+
+/** Clip counts per split and genre, and notes on repeated training clips and uneven test repetitions. */
+function designCounts(
+  trainClips: readonly Clip[],
+  testClips: readonly Clip[],
+  presentations: Record<string, Presentation[]>,
+  notes: string[],
+): Design['counts'] {
   const repeatedTrain = trainClips.filter((c) => presentations[c.id]!.length > 1);
   if (repeatedTrain.length)
     notes.push(
@@ -387,19 +456,13 @@ function buildOne(runs: RunEventsInput[], o: Required<DesignOptions>, notes: str
   if (reps.length && Math.max(...reps) !== minRep) {
     notes.push(`test clips have different numbers of presentations (${minRep} to ${Math.max(...reps)})`);
   }
-  const genres = [...new Set(allClips.map((c) => c.genre))].sort();
+  const genres = [...new Set([...trainClips, ...testClips].map((c) => c.genre))].sort();
   const perGenre = genres.map((g) => ({
     genre: g,
     train: trainClips.filter((c) => c.genre === g).length,
     test: testClips.filter((c) => c.genre === g).length,
   }));
-  return {
-    tr,
-    clips: [...trainClips, ...testClips],
-    runs: schedules,
-    presentations,
-    counts: { trainClips: trainClips.length, testClips: testClips.length, testRepetitions: minRep, perGenre },
-  };
+  return { trainClips: trainClips.length, testClips: testClips.length, testRepetitions: minRep, perGenre };
 }
 
 function compareDesigns(a: OneDesign, b: OneDesign, sa: string, sb: string, bRuns: RunEventsInput[]): void {

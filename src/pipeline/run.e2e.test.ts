@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { validateMetricsFile } from '../evaluate/index.js';
 import { readNpy } from '../io/npy.js';
 import { synthesizeDataset } from '../synth/index.js';
+import { interruptWhen, tempsUnder } from '../testing/cli.js';
 
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'b2m.mjs');
 const RUNS = ['task-Training_run-01', 'task-Training_run-02', 'task-Training_run-03', 'task-Test_run-01'];
@@ -130,6 +131,23 @@ describe('b2m run (tiny twin, end to end)', () => {
       readdirSync(join(out, 'stages', s)).filter((d) => d.startsWith('.tmp-')),
     );
     assert.deepEqual(leftovers, []);
+  });
+
+  it('SIGINT while a stage is computing: exit 130, no stage temporary left', async () => {
+    const out = join(base, 'run-c');
+    const stages = join(out, 'stages');
+    const r = await interruptWhen(
+      ['run', '--dataset', dataset, '--config', config, '--out', out],
+      () => tempsUnder(stages).length > 0,
+      'SIGINT',
+      { env, timeoutMs: 240_000 },
+    );
+    assert.ok(r.sawTemp, `the run ended before a stage started: ${r.err}`);
+    assert.equal(r.code, 130, r.err);
+    assert.match(r.err, /interrupted \(SIGINT\); removed/);
+    assert.deepEqual(tempsUnder(out), []);
+    assert.equal(existsSync(join(out, 'metrics.json')), false);
+    assert.deepEqual(tempsUnder(dataset), [], 'nothing written into the input');
   });
 
   it('refuses bad input with a clear error, before writing anything', () => {

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { trackTemporary } from '../util/atomic.js';
 import { hashJson } from '../util/hash.js';
 import { type ProgressSink, silentProgress } from '../util/progress.js';
 
@@ -145,7 +146,24 @@ export class StageStore {
     }
     await mkdir(join(this.root, stage.name), { recursive: true });
     const tmp = join(this.root, stage.name, `.tmp-${key}-${process.pid}-${randomBytes(3).toString('hex')}`);
-    await mkdir(tmp);
+    const release = trackTemporary(tmp);
+    try {
+      await mkdir(tmp);
+      return await this.fill(stage, inputs, options, ctx, { key, dir, recordPath, tmp, label });
+    } finally {
+      release();
+    }
+  }
+
+  /** Computes a stage run into its temporary folder `tmp` and renames it to `dir`. */
+  private async fill<I, Opt, O>(
+    stage: Stage<I, Opt, O>,
+    inputs: I,
+    options: Opt,
+    ctx: StageContext,
+    at: { key: string; dir: string; recordPath: string; tmp: string; label: string },
+  ): Promise<StageResult<O>> {
+    const { key, dir, recordPath, tmp, label } = at;
     const t0 = performance.now();
     let value: O;
     try {

@@ -11,7 +11,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { writeMp3 } from '../audio/encode.js';
 import { pearson } from '../evaluate/correlation.js';
+import { identificationFromCorrelation } from '../evaluate/identification.js';
 import { type MetricsFile, type MetricValue, summarise } from '../evaluate/metrics-schema.js';
+import { strictWinsTable } from '../evaluate/permutation.js';
+import { retrievalRanks } from '../evaluate/retrieval-rank.js';
 import { GTZAN_GENRES } from '../io/bids/genres.js';
 import { writeNifti } from '../io/nifti/index.js';
 import { writeNpy } from '../io/npy.js';
@@ -82,19 +85,6 @@ function synthClip(
     out[i] = 0.25 * env * s + noise * (rng.uniform() * 2 - 1);
   }
   return out;
-}
-
-/** Identification (strict >) of each item from a correlation matrix C (n × n, C[i][j] = r(pred_i, true_j)). */
-function identificationPerItem(C: Float64Array, n: number, perm?: Int32Array): Float64Array {
-  const acc = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const ii = perm ? (perm[i] as number) : i;
-    const cii = C[i * n + ii] as number;
-    let k = 0;
-    for (let j = 0; j < n; j++) if (j !== ii && cii > (C[i * n + j] as number)) k++;
-    acc[i] = k / (n - 1);
-  }
-  return acc;
 }
 
 const mean = (xs: ArrayLike<number>) => {
@@ -256,22 +246,24 @@ export async function writeFixtureRun(
       for (let i = 0; i < n; i++)
         for (let j = 0; j < n; j++)
           C[i * n + j] = pearson(pred.subarray(i * L, (i + 1) * L), truth.subarray(j * L, (j + 1) * L));
-      const acc = identificationPerItem(C, n);
+      const { perItem: acc, accuracy: ident } = identificationFromCorrelation(C, n);
+      const rankOf = retrievalRanks(C, n);
       const ranks: Record<string, number> = {};
-      for (let i = 0; i < n; i++) {
-        let rank = 1;
-        for (let j = 0; j < n; j++)
-          if (j !== i && (C[i * n + j] as number) >= (C[i * n + i] as number)) rank++;
-        ranks[test[i]?.id as string] = rank;
-      }
+      for (let i = 0; i < n; i++) ranks[test[i]?.id as string] = rankOf[i] as number;
       if (parts.predictions) await json(`predictions/${sub}/${dec}/ranks.json`, ranks);
-      const ident = mean(acc);
+      // The permutations draw from the fixture's one stream `r` (so the numbers after
+      // them stay as they were); the strict wins come from the evaluate module.
+      const wins = strictWinsTable(C, n);
+      let observed = 0;
+      for (let i = 0; i < n; i++) observed += wins[i * n + i] as number;
       let exceed = 0;
       const nPerm = 199;
       for (let p = 0; p < nPerm; p++) {
         const perm = Int32Array.from({ length: n }, (_, i) => i);
         r.shuffle(perm as unknown as number[]);
-        if (mean(identificationPerItem(C, n, perm)) >= ident) exceed++;
+        let w = 0;
+        for (let i = 0; i < n; i++) w += wins[i * n + (perm[i] as number)] as number;
+        if (w >= observed) exceed++;
       }
       const rankList = test.map((c) => ranks[c.id] as number);
       const rs: number[] = [];

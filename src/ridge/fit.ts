@@ -17,7 +17,7 @@ import { type DType, type FloatArray, Matrix } from '../linalg/matrix.js';
 import { UserError } from '../util/errors.js';
 import { silentProgress } from '../util/progress.js';
 import { columnMeans, gather, scanColumns, scatterCols } from './blocks.js';
-import { describeCv, makeFolds } from './cv.js';
+import { type CvSpec, describeCv, type Fold, makeFolds } from './cv.js';
 import { emptyTally, instrument } from './instrument.js';
 import { RidgeModel } from './model.js';
 import {
@@ -28,8 +28,8 @@ import {
   type RidgeCVOptions,
   validateAlphas,
 } from './options.js';
-import { SCORERS } from './scores.js';
-import { chooseSolver } from './solvers.js';
+import { SCORERS, type Scorer } from './scores.js';
+import { chooseSolver, type SolverInstance } from './solvers.js';
 
 /** Shapes and element types of X and Y: all a memory plan needs (readable from file headers). */
 export interface RidgeShapes {
@@ -136,33 +136,17 @@ export function checkRidgeFits(shapes: RidgeShapes, opts: RidgeCVOptions = {}): 
  * X: n_samples × n_features, Y: n_samples × n_targets (same rows).
  * Returns a model with alphas (n_targets), coef (n_features × n_targets),
  * intercept (n_targets), cvScores (n_alphas × n_targets).
+ *
+ * Steps: check the inputs, plan memory, decompose, score every alpha per fold
+ * (`crossValidate`), pick each target's alpha, refit (`refitCoefficients`), and
+ * recover the intercept (`interceptOf`).
  */
 export async function fitRidgeCV(X: Matrix, Y: Matrix, opts: RidgeCVOptions = {}): Promise<RidgeModel> {
   const t0 = performance.now();
-  const alphaGrid = [...(opts.alphas ?? DEFAULT_ALPHAS)];
-  const cvSpec = opts.cv ?? RIDGE_DEFAULTS.cv;
-  const scorer = SCORERS[opts.score ?? RIDGE_DEFAULTS.score];
-  if (!scorer) {
-    throw new UserError(`unknown score '${opts.score}'`, { field: 'score', hint: 'use r2 or pearson' });
-  }
-  const fitIntercept = opts.fitIntercept ?? RIDGE_DEFAULTS.fitIntercept;
+  const { alphaGrid, cvSpec, scorer, fitIntercept } = resolveFitOptions(opts);
+  const { n, p, t } = checkShapes(X, Y);
   const progress = opts.progress ?? silentProgress;
   const log = opts.log ?? (() => {});
-  validateAlphas(alphaGrid);
-
-  const n = X.rows;
-  const p = X.cols;
-  const t = Y.cols;
-  if (Y.rows !== n) {
-    throw new UserError(`X has ${n} rows (samples) but Y has ${Y.rows}`, {
-      hint: 'X and Y must have one row per sample, in the same order',
-    });
-  }
-  if (n < 2 || p < 1 || t < 1) {
-    throw new UserError(
-      `need at least 2 samples, 1 feature and 1 target; got X ${n} × ${p}, Y ${Y.rows} × ${t}`,
-    );
-  }
   // One pass each: NaN/Inf (error), column means, constant columns.
   const xScan = scanColumns(X, 'X');
   const yScan = scanColumns(Y, 'Y');
@@ -192,69 +176,25 @@ export async function fitRidgeCV(X: Matrix, Y: Matrix, opts: RidgeCVOptions = {}
   const tSetup = performance.now();
   const instance = await solver.create({ backend, X: Xc, Y: Yd, fitIntercept });
   const setupSeconds = (performance.now() - tSetup) / 1000;
-  const nAlphas = alphaGrid.length;
-  const cvSum = new Float64Array(nAlphas * t);
-  const stepScores = new Float64Array(batch);
-  const totalSteps = folds.length * nBatches * nAlphas + nBatches;
   let step = 0;
-  progress.start(`ridge ${solver.name} CV`, totalSteps);
-  const tCv = performance.now();
-  for (let fi = 0; fi < folds.length; fi++) {
-    const f = folds[fi]!;
-    const op = await instance.fold(f);
-    const nVal = op.nVal;
-    for (let j0 = 0; j0 < t; j0 += batch) {
-      const j1 = Math.min(t, j0 + batch);
-      const w = j1 - j0;
-      const ytrMean = fitIntercept ? columnMeans(Yd, f.train, j0, j1) : null;
-      const Ytr = gather(Yd, f.train, j0, j1, ytrMean);
-      const Yval = gather(Yd, f.test, j0, j1, ytrMean);
-      const truthStats = scorer.prepare(Yval.data, nVal, w);
-      const predict = await op.batch(Ytr, Yval, j0, j1);
-      for (let a0 = 0; a0 < nAlphas; a0 += alphaBatch) {
-        const a1 = Math.min(nAlphas, a0 + alphaBatch);
-        const P = await predict(alphaGrid.slice(a0, a1));
-        for (let a = a0; a < a1; a++) {
-          const block = P.data.subarray((a - a0) * nVal * w, (a - a0 + 1) * nVal * w);
-          scorer.score(Yval.data, block, nVal, w, truthStats, stepScores);
-          const row = a * t + j0;
-          for (let j = 0; j < w; j++) cvSum[row + j] += stepScores[j]!;
-          progress.update(++step, `fold ${fi + 1}/${folds.length}`);
-        }
-      }
-    }
-  }
-  const cvSeconds = (performance.now() - tCv) / 1000;
+  progress.start(`ridge ${solver.name} CV`, folds.length * nBatches * alphaGrid.length + nBatches);
+  const tick = (message: string) => progress.update(++step, message);
 
-  const cvScores = new Matrix(nAlphas, t, cvSum);
-  for (let k = 0; k < cvSum.length; k++) cvSum[k] = cvSum[k]! / folds.length;
+  const tCv = performance.now();
+  const cvScores = await crossValidate(instance, Yd, folds, {
+    alphaGrid,
+    alphaBatch,
+    batch,
+    scorer,
+    fitIntercept,
+    tick,
+  });
+  const cvSeconds = (performance.now() - tCv) / 1000;
   const alphas = pickAlphas(cvScores, alphaGrid);
 
   const tRefit = performance.now();
-  const refit = await instance.refit();
-  let coef: Matrix<FloatArray> | null = null;
-  for (let j0 = 0; j0 < t; j0 += batch) {
-    const j1 = Math.min(t, j0 + batch);
-    const Yc = gather(Yd, null, j0, j1, fitIntercept ? yMean.subarray(j0, j1) : null);
-    const cb = await refit.coef(Yc, alphas.subarray(j0, j1));
-    // One batch is the whole coefficient matrix: keep it rather than copy p × t.
-    if (j0 === 0 && j1 === t) coef = cb as Matrix<FloatArray>;
-    else scatterCols((coef ??= Matrix.zeros(p, t, dtype) as Matrix<FloatArray>), cb, j0);
-    progress.update(++step, 'refit');
-  }
-  if (!coef) throw new Error('ridge refit produced no coefficients');
-  const intercept = new Float64Array(t);
-  if (xMean) {
-    // b = ȳ − x̄ᵀ w, accumulated in float64.
-    const acc = new Float64Array(yMean);
-    for (let i = 0; i < p; i++) {
-      const m = xMean[i]!;
-      if (m === 0) continue;
-      const o = i * t;
-      for (let j = 0; j < t; j++) acc[j] -= m * coef.data[o + j]!;
-    }
-    intercept.set(acc);
-  }
+  const coef = await refitCoefficients(instance, Yd, alphas, fitIntercept ? yMean : null, batch, tick);
+  const intercept = xMean ? interceptOf(xMean, yMean, coef) : new Float64Array(t);
   const refitSeconds = (performance.now() - tRefit) / 1000;
   progress.finish(`${solver.name}, ${t} targets`);
 
@@ -288,6 +228,140 @@ export async function fitRidgeCV(X: Matrix, Y: Matrix, opts: RidgeCVOptions = {}
       warnings,
     },
   });
+}
+
+/** The options a fit runs with, defaults filled in; refuses an unknown score or a bad alpha grid. */
+function resolveFitOptions(opts: RidgeCVOptions): {
+  alphaGrid: number[];
+  cvSpec: CvSpec;
+  scorer: Scorer;
+  fitIntercept: boolean;
+} {
+  const alphaGrid = [...(opts.alphas ?? DEFAULT_ALPHAS)];
+  const scorer = SCORERS[opts.score ?? RIDGE_DEFAULTS.score];
+  if (!scorer) {
+    throw new UserError(`unknown score '${opts.score}'`, { field: 'score', hint: 'use r2 or pearson' });
+  }
+  validateAlphas(alphaGrid);
+  return {
+    alphaGrid,
+    cvSpec: opts.cv ?? RIDGE_DEFAULTS.cv,
+    scorer,
+    fitIntercept: opts.fitIntercept ?? RIDGE_DEFAULTS.fitIntercept,
+  };
+}
+
+/** n, p, t of X (n × p) and Y (n × t); refuses mismatched rows and empty problems. */
+function checkShapes(X: Matrix, Y: Matrix): { n: number; p: number; t: number } {
+  const n = X.rows;
+  const p = X.cols;
+  const t = Y.cols;
+  if (Y.rows !== n) {
+    throw new UserError(`X has ${n} rows (samples) but Y has ${Y.rows}`, {
+      hint: 'X and Y must have one row per sample, in the same order',
+    });
+  }
+  if (n < 2 || p < 1 || t < 1) {
+    throw new UserError(
+      `need at least 2 samples, 1 feature and 1 target; got X ${n} × ${p}, Y ${Y.rows} × ${t}`,
+    );
+  }
+  return { n, p, t };
+}
+
+interface CvSettings {
+  alphaGrid: readonly number[];
+  alphaBatch: number;
+  /** Targets per batch. */
+  batch: number;
+  scorer: Scorer;
+  fitIntercept: boolean;
+  /** Called once per alpha scored on a fold and target batch. */
+  tick: (message: string) => void;
+}
+
+/**
+ * Mean held-out score of every alpha for every target over the folds:
+ * n_alphas × n_targets (float64). Y: n_samples × n_targets in the working dtype.
+ */
+async function crossValidate<T extends FloatArray>(
+  instance: SolverInstance<T>,
+  Y: Matrix<T>,
+  folds: readonly Fold[],
+  s: CvSettings,
+): Promise<Matrix<Float64Array>> {
+  const t = Y.cols;
+  const nAlphas = s.alphaGrid.length;
+  const cvSum = new Float64Array(nAlphas * t);
+  const stepScores = new Float64Array(s.batch);
+  for (let fi = 0; fi < folds.length; fi++) {
+    const f = folds[fi]!;
+    const op = await instance.fold(f);
+    const nVal = op.nVal;
+    for (let j0 = 0; j0 < t; j0 += s.batch) {
+      const j1 = Math.min(t, j0 + s.batch);
+      const w = j1 - j0;
+      const ytrMean = s.fitIntercept ? columnMeans(Y, f.train, j0, j1) : null;
+      const Ytr = gather(Y, f.train, j0, j1, ytrMean);
+      const Yval = gather(Y, f.test, j0, j1, ytrMean);
+      const truthStats = s.scorer.prepare(Yval.data, nVal, w);
+      const predict = await op.batch(Ytr, Yval, j0, j1);
+      for (let a0 = 0; a0 < nAlphas; a0 += s.alphaBatch) {
+        const a1 = Math.min(nAlphas, a0 + s.alphaBatch);
+        const P = await predict(s.alphaGrid.slice(a0, a1));
+        for (let a = a0; a < a1; a++) {
+          const block = P.data.subarray((a - a0) * nVal * w, (a - a0 + 1) * nVal * w);
+          s.scorer.score(Yval.data, block, nVal, w, truthStats, stepScores);
+          const row = a * t + j0;
+          for (let j = 0; j < w; j++) cvSum[row + j] += stepScores[j]!;
+          s.tick(`fold ${fi + 1}/${folds.length}`);
+        }
+      }
+    }
+  }
+  for (let k = 0; k < cvSum.length; k++) cvSum[k] = cvSum[k]! / folds.length;
+  return new Matrix(nAlphas, t, cvSum);
+}
+
+/**
+ * Coefficients on all rows, each target with its own alpha: n_features × n_targets.
+ * Y: n_samples × n_targets; yMean: its column means when there is an intercept.
+ */
+async function refitCoefficients<T extends FloatArray>(
+  instance: SolverInstance<T>,
+  Y: Matrix<T>,
+  alphas: Float64Array,
+  yMean: Float64Array | null,
+  batch: number,
+  tick: (message: string) => void,
+): Promise<Matrix<FloatArray>> {
+  const t = Y.cols;
+  const refit = await instance.refit();
+  let coef: Matrix<FloatArray> | null = null;
+  for (let j0 = 0; j0 < t; j0 += batch) {
+    const j1 = Math.min(t, j0 + batch);
+    const Yc = gather(Y, null, j0, j1, yMean ? yMean.subarray(j0, j1) : null);
+    const cb = await refit.coef(Yc, alphas.subarray(j0, j1));
+    // One batch is the whole coefficient matrix: keep it rather than copy p × t.
+    if (j0 === 0 && j1 === t) coef = cb as Matrix<FloatArray>;
+    else scatterCols((coef ??= Matrix.zeros(cb.rows, t, Y.dtype) as Matrix<FloatArray>), cb, j0);
+    tick('refit');
+  }
+  if (!coef) throw new Error('ridge refit produced no coefficients');
+  return coef;
+}
+
+/** b = ȳ − x̄ᵀ w per target, accumulated in float64. xMean: p, yMean: t, coef: p × t. */
+function interceptOf(xMean: Float64Array, yMean: Float64Array, coef: Matrix<FloatArray>): Float64Array {
+  const t = coef.cols;
+  const acc = new Float64Array(yMean);
+  for (let i = 0; i < xMean.length; i++) {
+    const m = xMean[i]!;
+    if (m === 0) continue;
+    const o = i * t;
+    for (let j = 0; j < t; j++) acc[j] -= m * coef.data[o + j]!;
+  }
+  return acc;
 }
 
 /** Best alpha per target; ties (and all-NaN columns) go to the larger alpha. */

@@ -39,7 +39,7 @@ import {
 import { type Anatomy, buildAnatomy } from './brain/anatomy.js';
 import { MODELED_REGIONS, regionOfLabel } from './brain/destrieux.js';
 import { ACOUSTIC_FEATURE_NAMES, standardizeColumns } from './brain/features.js';
-import { gridByName, gridSize } from './brain/grid.js';
+import { type Grid, gridByName, gridSize } from './brain/grid.js';
 import { ReliabilityAccumulator, type RepeatBlocks } from './brain/reliability.js';
 import {
   type BrainModelOptions,
@@ -148,52 +148,24 @@ async function checkOutput(out: string, force: boolean): Promise<void> {
   }
 }
 
-/** Builds the synthetic twin at `opts.out`. */
+/**
+ * Builds the synthetic twin at `opts.out`. Steps: check the options
+ * (`resolveSynthOptions`), pick the runs (`selectRuns`), then inside the temporary
+ * folder: top-level files, music, stimuli and their features, the shared channel
+ * weights and feature truth, and each subject (`synthesizeSubject`).
+ */
 export async function synthesizeDataset(opts: SynthOptions): Promise<SynthResult> {
   const t0 = Date.now();
-  const o = { ...SYNTH_DEFAULTS, ...opts };
+  const { o, grid, musicFactory } = resolveSynthOptions(opts);
   const progress = opts.progress ?? silentProgress;
-  if (!Number.isInteger(o.subjects) || o.subjects < 1 || o.subjects > 99) {
-    throw new UserError(`subjects must be an integer from 1 to 99, got ${o.subjects}`, { field: 'subjects' });
-  }
-  if (!Number.isInteger(o.seed) || o.seed < 0) {
-    throw new UserError(`seed must be a non-negative integer, got ${o.seed}`, { field: 'seed' });
-  }
-  if (o.layout !== undefined && !TWIN_LAYOUTS.includes(o.layout)) {
-    throw new UserError(`unknown layout '${o.layout}'`, {
-      field: 'layout',
-      hint: unknownNameHint(o.layout, TWIN_LAYOUTS),
-    });
-  }
-  const grid = gridByName(o.grid);
-  const musicFactory = MUSIC_SOURCES[o.music];
-  if (!musicFactory) {
-    throw new UserError(`unknown music source "${o.music}"`, {
-      field: 'music',
-      hint: `use one of: ${Object.keys(MUSIC_SOURCES).join(', ')}`,
-    });
-  }
   await checkOutput(o.out, o.force);
 
   const design = realDesign();
-  let schedules = design.runs;
-  if (opts.runs) {
-    const want = new Set(opts.runs);
-    schedules = schedules.filter((s) => want.has(s.key));
-    const unknown = opts.runs.filter((r) => !design.runs.some((s) => s.key === r));
-    if (unknown.length || schedules.length === 0) {
-      throw new UserError(`unknown run ${unknown[0] ?? '(none given)'}`, {
-        field: 'runs',
-        hint: `runs look like ${design.runs[0]?.key}`,
-      });
-    }
-  }
-  const heard = new Set<string>();
-  for (const s of schedules) for (const e of [...s.dropped, ...s.events]) heard.add(e.clipId);
-  const clips = design.clips.filter((c) => heard.has(c.id));
+  const schedules = selectRuns(design, opts.runs);
+  const clips = clipsHeard(design, schedules);
   const tracks: TrackRef[] = clips.map((c) => ({ id: c.id, genre: c.genre, track: c.track }));
   const subjects = Array.from({ length: o.subjects }, (_, i) => subjectLabel(i));
-  const root = new Rng(o.seed);
+  const rng = new Rng(o.seed);
   const roi: RoiSummary[] = [];
   let stimulusPeak = 0;
 
@@ -215,22 +187,23 @@ export async function synthesizeDataset(opts: SynthOptions): Promise<SynthResult
       music.semanticNames.length,
       10,
       6,
-      root.fork('channels'),
+      rng.fork('channels'),
     );
     await writeFeatureTruth(tmp, schedules, features, weights, music.semanticNames);
 
     for (const sub of subjects) {
-      const summary = await synthesizeSubject(
-        tmp,
+      const summary = await synthesizeSubject({
+        root: tmp,
         sub,
-        grid.name,
+        grid,
         schedules,
         features,
         weights,
-        root,
-        o,
+        rng,
+        brain: o.brain,
+        layout: o.layout,
         progress,
-      );
+      });
       roi.push(...summary);
     }
   });
@@ -243,6 +216,60 @@ export async function synthesizeDataset(opts: SynthOptions): Promise<SynthResult
     stimulusPeak,
     seconds: (Date.now() - t0) / 1000,
   };
+}
+
+type ResolvedSynthOptions = SynthOptions & Required<Pick<SynthOptions, keyof typeof SYNTH_DEFAULTS>>;
+
+/** The options with defaults, the grid and the music source; refuses bad counts, seeds and names. */
+function resolveSynthOptions(opts: SynthOptions): {
+  o: ResolvedSynthOptions;
+  grid: Grid;
+  musicFactory: NonNullable<(typeof MUSIC_SOURCES)[string]>;
+} {
+  const o = { ...SYNTH_DEFAULTS, ...opts };
+  if (!Number.isInteger(o.subjects) || o.subjects < 1 || o.subjects > 99) {
+    throw new UserError(`subjects must be an integer from 1 to 99, got ${o.subjects}`, { field: 'subjects' });
+  }
+  if (!Number.isInteger(o.seed) || o.seed < 0) {
+    throw new UserError(`seed must be a non-negative integer, got ${o.seed}`, { field: 'seed' });
+  }
+  if (o.layout !== undefined && !TWIN_LAYOUTS.includes(o.layout)) {
+    throw new UserError(`unknown layout '${o.layout}'`, {
+      field: 'layout',
+      hint: unknownNameHint(o.layout, TWIN_LAYOUTS),
+    });
+  }
+  const grid = gridByName(o.grid);
+  const musicFactory = MUSIC_SOURCES[o.music];
+  if (!musicFactory) {
+    throw new UserError(`unknown music source "${o.music}"`, {
+      field: 'music',
+      hint: `use one of: ${Object.keys(MUSIC_SOURCES).join(', ')}`,
+    });
+  }
+  return { o, grid, musicFactory };
+}
+
+/** The design's runs, or only those named (refusing an unknown name or an empty selection). */
+function selectRuns(design: Design, runs: readonly string[] | undefined): RunSchedule[] {
+  if (!runs) return design.runs;
+  const want = new Set(runs);
+  const schedules = design.runs.filter((s) => want.has(s.key));
+  const unknown = runs.filter((r) => !design.runs.some((s) => s.key === r));
+  if (unknown.length || schedules.length === 0) {
+    throw new UserError(`unknown run ${unknown[0] ?? '(none given)'}`, {
+      field: 'runs',
+      hint: `runs look like ${design.runs[0]?.key}`,
+    });
+  }
+  return schedules;
+}
+
+/** The design's clips played in these runs (dropped repeats included), in design order. */
+function clipsHeard(design: Design, schedules: readonly RunSchedule[]): Design['clips'] {
+  const heard = new Set<string>();
+  for (const s of schedules) for (const e of [...s.dropped, ...s.events]) heard.add(e.clipId);
+  return design.clips.filter((c) => heard.has(c.id));
 }
 
 async function writeTopLevel(
@@ -377,49 +404,40 @@ async function writeFeatureTruth(
   });
 }
 
-async function synthesizeSubject(
-  root: string,
-  sub: string,
-  gridName: string,
-  schedules: readonly RunSchedule[],
-  features: readonly RunFeatures[],
-  weights: ChannelWeights,
-  rootRng: Rng,
-  o: { brain?: Partial<BrainModelOptions>; layout?: TwinLayout },
-  progress: ProgressSink,
-): Promise<RoiSummary[]> {
-  const grid = gridByName(gridName);
-  const anat = buildAnatomy(grid, rootRng.fork(`${sub}:anatomy`));
-  const model = buildSubjectModel(anat, weights, rootRng.fork(`${sub}:model`), o.brain);
+/** Everything one simulated subject is built from. */
+interface SubjectJob {
+  /** The dataset folder being written (the temporary sibling). */
+  root: string;
+  /** `sub-001`, … */
+  sub: string;
+  grid: Grid;
+  schedules: readonly RunSchedule[];
+  /** Stimulus features of each run of `schedules`, in the same order. */
+  features: readonly RunFeatures[];
+  weights: ChannelWeights;
+  /** The dataset's root stream; the subject forks its own streams from it by name. */
+  rng: Rng;
+  brain?: Partial<BrainModelOptions>;
+  layout?: TwinLayout;
+  progress: ProgressSink;
+}
+
+/**
+ * One subject: anatomy and model, metadata copied from the real subject, runs
+ * simulated and streamed to NIfTI (test-retest reliability gathered on the way),
+ * then the ground-truth maps, ROI summary and parameters.
+ */
+async function synthesizeSubject(job: SubjectJob): Promise<RoiSummary[]> {
+  const { root, sub, schedules, features, weights, rng, progress } = job;
+  const anat = buildAnatomy(job.grid, rng.fork(`${sub}:anatomy`));
+  const model = buildSubjectModel(anat, weights, rng.fork(`${sub}:model`), job.brain);
   const runNames: RunName[] = schedules.map((s) => ({ task: s.task, run: s.run ?? 1 }));
   await writeAnatomy(root, sub, anat, runNames);
-  // Metadata: the real subject's files (subjects beyond the real five reuse them in turn).
-  const realSub = `sub-${String(((Number(sub.slice(4)) - 1) % 5) + 1).padStart(3, '0')}`;
-  await copyVerbatim(join(DS003720_DIR, realSub, 'anat', `${realSub}_T1w.json`), paths.t1wSidecar(root, sub));
-  for (const r of runNames) {
-    const src = join(DS003720_DIR, realSub, 'func', `${realSub}_${runEntities(r)}`);
-    await copyVerbatim(`${src}_events.tsv`, paths.events(root, sub, r));
-    await copyVerbatim(`${src}_bold.json`, paths.rawSidecar(root, sub, r));
-    await writeJson(paths.preprocSidecar(root, sub, r), {
-      RepetitionTime: model.options.tr,
-      SkullStripped: false,
-      TaskName: r.task,
-      Sources: [`bids:raw:${sub}/func/${sub}_${runEntities(r)}_bold.nii.gz`],
-      Description:
-        'Simulated preprocessed BOLD (motion spikes attenuated, in the subject T1w space = the raw grid).',
-    });
-  }
+  await writeSubjectMetadata(root, sub, runNames, model.options.tr);
 
   // Ground truth over the cortical ribbon, from the test runs.
-  const ribbon: number[] = [];
-  for (let q = 0; q < anat.brain.length; q++)
-    if ((anat.labels[anat.brain[q] as number] as number) > 11000) ribbon.push(q);
-  const testRuns = schedules.map((s, i) => (s.split === 'test' ? i : -1)).filter((i) => i >= 0);
-  const blocksOf = new Map<number, RepeatBlocks>(
-    testRuns.map((i) => [i, repeatBlocks(schedules[i] as RunSchedule, model.options.tr)]),
-  );
-  const reps = Math.min(...[...blocksOf.values()].map((b) => b.length), Number.POSITIVE_INFINITY);
-  const acc = testRuns.length && reps >= 2 ? new ReliabilityAccumulator(ribbon.length, reps) : null;
+  const ribbon = ribbonVoxels(anat);
+  const reliability = testRetestSetup(schedules, model.options.tr, ribbon.length);
 
   const runs: RunInput[] = features.map((f) => ({
     name: f.schedule.key,
@@ -429,26 +447,28 @@ async function synthesizeSubject(
   const total = runs.reduce((a, r) => a + r.nScans, 0);
   let done = 0;
   progress.start(`${sub} simulate + write`, total);
-  await simulateSubject(
-    model,
-    runs,
+  await simulateSubject(model, runs, {
     weights,
-    rootRng.fork(`${sub}:runs`),
-    (i) =>
-      openRunWriters(root, sub, runNames[i] as RunName, anat, runs[i]!.nScans, model.options.tr, o.layout),
-    acc
+    rng: rng.fork(`${sub}:runs`),
+    openRun: (i) =>
+      openRunWriters(root, sub, runNames[i] as RunName, anat, runs[i]!.nScans, model.options.tr, job.layout),
+    observer: reliability
       ? {
           voxels: Int32Array.from(ribbon),
-          wants: (i) => blocksOf.has(i),
-          run: (i, s, n, T) => acc.addRun(s, n, T, (blocksOf.get(i) as RepeatBlocks).slice(0, reps)),
+          wants: (i) => reliability.blocksOf.has(i),
+          run: (i, s, n, T) =>
+            reliability.acc.addRun(
+              s,
+              n,
+              T,
+              (reliability.blocksOf.get(i) as RepeatBlocks).slice(0, reliability.reps),
+            ),
         }
       : undefined,
-    () => progress.update(++done),
-  );
+    onScan: () => progress.update(++done),
+  });
   progress.finish();
 
-  // Truth maps.
-  const dir = paths.truthDir(root, sub);
   await writeBrainVectors(
     paths.truth(root, sub, 'tuning'),
     anat,
@@ -456,43 +476,102 @@ async function synthesizeSubject(
     model.loadings.K,
     'tuning loadings (% per channel)',
   );
-  const summary: RoiSummary[] = [];
-  if (acc) {
-    const res = acc.result();
-    const maps = {
-      truesignalvar: res.signalVar,
-      truenoisevar: res.noiseVar,
-      trueev: res.trueEV,
-      noiseceiling: res.ceiling,
-      estimatedev: res.estimatedEV,
-    };
-    for (const [desc, values] of Object.entries(maps)) {
-      const vol = new Float32Array(gridSize(anat.grid));
-      ribbon.forEach((q, i) => {
-        vol[anat.brain[q] as number] = values[i] as number;
-      });
-      await writeVolume3d(paths.truth(root, sub, desc), anat, vol, desc);
-    }
-    summary.push(...roiSummary(sub, anat, ribbon, res.trueEV, res.estimatedEV));
-    await writeFileAtomic(
-      join(dir, `${sub}_roi-summary.tsv`),
-      tsv(
-        ['region', 'hemi', 'voxels', 'true_ev_median', 'estimated_ev_median', 'estimated_ev_p90'],
-        summary.map((r) => [
-          r.region,
-          r.hemi,
-          r.voxels,
-          r.trueEvMedian,
-          r.estimatedEvMedian,
-          r.estimatedEvP90,
-        ]),
-      ),
-    );
+  const summary = reliability ? await writeReliabilityTruth(root, sub, anat, ribbon, reliability.acc) : [];
+  await writeSubjectParams(root, sub, anat, model, ribbon.length);
+  return summary;
+}
+
+/** Metadata of the real subject (subjects beyond the real five reuse them in turn), and the preprocessed sidecars. */
+async function writeSubjectMetadata(root: string, sub: string, runNames: readonly RunName[], tr: number) {
+  const realSub = `sub-${String(((Number(sub.slice(4)) - 1) % 5) + 1).padStart(3, '0')}`;
+  await copyVerbatim(join(DS003720_DIR, realSub, 'anat', `${realSub}_T1w.json`), paths.t1wSidecar(root, sub));
+  for (const r of runNames) {
+    const src = join(DS003720_DIR, realSub, 'func', `${realSub}_${runEntities(r)}`);
+    await copyVerbatim(`${src}_events.tsv`, paths.events(root, sub, r));
+    await copyVerbatim(`${src}_bold.json`, paths.rawSidecar(root, sub, r));
+    await writeJson(paths.preprocSidecar(root, sub, r), {
+      RepetitionTime: tr,
+      SkullStripped: false,
+      TaskName: r.task,
+      Sources: [`bids:raw:${sub}/func/${sub}_${runEntities(r)}_bold.nii.gz`],
+      Description:
+        'Simulated preprocessed BOLD (motion spikes attenuated, in the subject T1w space = the raw grid).',
+    });
   }
-  await writeJson(join(dir, `${sub}_params.json`), {
+}
+
+/** Brain-voxel positions (into `anat.brain`) of the cortical ribbon (labels above 11000). */
+function ribbonVoxels(anat: Anatomy): number[] {
+  const ribbon: number[] = [];
+  for (let q = 0; q < anat.brain.length; q++)
+    if ((anat.labels[anat.brain[q] as number] as number) > 11000) ribbon.push(q);
+  return ribbon;
+}
+
+/**
+ * The repeat blocks of each test run and an accumulator of the ribbon's test-retest
+ * reliability, or null when the runs hold fewer than two repetitions.
+ */
+function testRetestSetup(
+  schedules: readonly RunSchedule[],
+  tr: number,
+  nRibbon: number,
+): { blocksOf: Map<number, RepeatBlocks>; reps: number; acc: ReliabilityAccumulator } | null {
+  const testRuns = schedules.map((s, i) => (s.split === 'test' ? i : -1)).filter((i) => i >= 0);
+  const blocksOf = new Map<number, RepeatBlocks>(
+    testRuns.map((i) => [i, repeatBlocks(schedules[i] as RunSchedule, tr)]),
+  );
+  const reps = Math.min(...[...blocksOf.values()].map((b) => b.length), Number.POSITIVE_INFINITY);
+  if (!(testRuns.length && reps >= 2)) return null;
+  return { blocksOf, reps, acc: new ReliabilityAccumulator(nRibbon, reps) };
+}
+
+/** Signal, noise, explained-variance and noise-ceiling maps, and the ROI summary (returned and written). */
+async function writeReliabilityTruth(
+  root: string,
+  sub: string,
+  anat: Anatomy,
+  ribbon: readonly number[],
+  acc: ReliabilityAccumulator,
+): Promise<RoiSummary[]> {
+  const res = acc.result();
+  const maps = {
+    truesignalvar: res.signalVar,
+    truenoisevar: res.noiseVar,
+    trueev: res.trueEV,
+    noiseceiling: res.ceiling,
+    estimatedev: res.estimatedEV,
+  };
+  for (const [desc, values] of Object.entries(maps)) {
+    const vol = new Float32Array(gridSize(anat.grid));
+    ribbon.forEach((q, i) => {
+      vol[anat.brain[q] as number] = values[i] as number;
+    });
+    await writeVolume3d(paths.truth(root, sub, desc), anat, vol, desc);
+  }
+  const summary = roiSummary(sub, anat, ribbon, res.trueEV, res.estimatedEV);
+  await writeFileAtomic(
+    join(paths.truthDir(root, sub), `${sub}_roi-summary.tsv`),
+    tsv(
+      ['region', 'hemi', 'voxels', 'true_ev_median', 'estimated_ev_median', 'estimated_ev_p90'],
+      summary.map((r) => [r.region, r.hemi, r.voxels, r.trueEvMedian, r.estimatedEvMedian, r.estimatedEvP90]),
+    ),
+  );
+  return summary;
+}
+
+/** The subject's grid, voxel counts, model parameters and modelled regions, as JSON. */
+async function writeSubjectParams(
+  root: string,
+  sub: string,
+  anat: Anatomy,
+  model: ReturnType<typeof buildSubjectModel>,
+  ribbonVoxels: number,
+): Promise<void> {
+  await writeJson(join(paths.truthDir(root, sub), `${sub}_params.json`), {
     grid: { name: anat.grid.name, dims: anat.grid.dims, voxelMm: anat.grid.voxelMm },
     brainVoxels: anat.brain.length,
-    ribbonVoxels: ribbon.length,
+    ribbonVoxels,
     tunedVoxels: model.loadings.voxels.length,
     transform: anat.transform,
     subject: model.params,
@@ -507,7 +586,6 @@ async function synthesizeSubject(
     })),
     units: 'signal and noise in percent signal change of the voxel baseline',
   });
-  return summary;
 }
 
 /** Loadings as brain-voxel-major vectors (zeros for untuned voxels): n_brain × K. */
@@ -542,7 +620,7 @@ export function repeatBlocks(s: RunSchedule, tr: number): number[][] {
 function roiSummary(
   sub: string,
   anat: Anatomy,
-  ribbon: number[],
+  ribbon: readonly number[],
   trueEV: Float32Array,
   estEV: Float32Array,
 ): RoiSummary[] {

@@ -3,7 +3,7 @@
  * interrupt at the moment a command has an unfinished output on disk.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, watch } from 'node:fs';
+import { type Dirent, readdirSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from './bids.js';
 
@@ -55,6 +55,26 @@ export function tempsIn(dir: string): string[] {
   return readdirSync(dir).filter((n) => /\.tmp-\d+-[0-9a-f]+$/.test(n));
 }
 
+/** Paths under `dir` (relative, any depth) that are temporaries: ours (`.<name>.tmp-<pid>-<hex>`) or a stage's (`.tmp-…`). */
+export function tempsUnder(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return; // removed while we looked
+    }
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (/\.tmp-\d+-[0-9a-f]+$/.test(e.name) || e.name.startsWith('.tmp-')) out.push(r);
+      else if (e.isDirectory()) walk(join(d, e.name), r);
+    }
+  };
+  walk(dir, '');
+  return out;
+}
+
 /**
  * Starts `b2m args…`, and as soon as one of our temporaries appears in `watchDir`
  * freezes the process (SIGSTOP), queues `signal`, and lets it go on (SIGCONT): the
@@ -67,9 +87,24 @@ export function interruptWhenTempAppears(
   signal: 'SIGINT' | 'SIGTERM' = 'SIGINT',
   opts: { cwd?: string; timeoutMs?: number } = {},
 ): Promise<CliResult & { sawTemp: boolean }> {
+  return interruptWhen(args, () => tempsIn(watchDir).length > 0, signal, { ...opts, watchDir });
+}
+
+/**
+ * Starts `b2m args…` and sends `signal` (frozen with SIGSTOP meanwhile, as above)
+ * the first time `ready()` holds; `ready` is polled every 5 ms and on every change
+ * in `watchDir`. `sawTemp` says whether the signal was sent before the command ended.
+ */
+export function interruptWhen(
+  args: string[],
+  ready: () => boolean,
+  signal: 'SIGINT' | 'SIGTERM' = 'SIGINT',
+  opts: { cwd?: string; timeoutMs?: number; watchDir?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliResult & { sawTemp: boolean }> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [B2M, ...args], {
       cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -83,13 +118,13 @@ export function interruptWhenTempAppears(
     let sawTemp = false;
     const fire = () => {
       if (sawTemp || child.exitCode !== null) return;
-      if (tempsIn(watchDir).length === 0) return;
+      if (!ready()) return;
       sawTemp = true;
       child.kill('SIGSTOP');
       child.kill(signal);
       child.kill('SIGCONT');
     };
-    const watcher = watch(watchDir, fire);
+    const watcher = opts.watchDir ? watch(opts.watchDir, fire) : null;
     // fs.watch can miss events on some file systems: poll as well.
     const poll = setInterval(fire, 5);
     const timer = setTimeout(() => {
@@ -97,7 +132,7 @@ export function interruptWhenTempAppears(
       reject(new Error(`b2m ${args.join(' ')} did not finish in time`));
     }, opts.timeoutMs ?? 60_000);
     child.on('exit', (code, sig) => {
-      watcher.close();
+      watcher?.close();
       clearInterval(poll);
       clearTimeout(timer);
       resolvePromise({ code, signal: sig, out, err, sawTemp });

@@ -131,6 +131,17 @@ function tempSibling(path: string): string {
   return p;
 }
 
+/**
+ * Registers a temporary made outside these helpers (a stage's working folder) so
+ * that a signal removes it too. Call the returned function once it is renamed into
+ * place or removed.
+ */
+export function trackTemporary(path: string): () => void {
+  const p = resolve(path);
+  liveTemps.add(p);
+  return () => released(p);
+}
+
 function released(tmp: string): void {
   liveTemps.delete(tmp);
 }

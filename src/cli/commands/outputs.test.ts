@@ -19,7 +19,14 @@ import { after, before, describe, it } from 'node:test';
 import { writeWav } from '../../audio/wav.js';
 import { writeNifti } from '../../io/nifti/index.js';
 import { writeNpy } from '../../io/npy.js';
-import { b2mRefusal, interruptWhenTempAppears, runB2m, tempsIn } from '../../testing/cli.js';
+import {
+  b2mRefusal,
+  interruptWhen,
+  interruptWhenTempAppears,
+  runB2m,
+  tempsIn,
+  tempsUnder,
+} from '../../testing/cli.js';
 
 const root = mkdtempSync(join(tmpdir(), 'b2m-outputs-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -234,6 +241,85 @@ describe('interrupted runs leave no temporary', () => {
     assert.match(r.err, /interrupted \(SIGINT\)/);
     assert.deepEqual(tempsIn(dir), []);
     assert.equal(existsSync(out), false);
+  });
+
+  it('ridge fit: SIGINT while the model folder is written → exit 130, no model, inputs intact', async () => {
+    // 1500 targets × 1500 features: a 9-MB coefficient array, so the folder exists for a while.
+    const dir = mkdtempSync(join(root, 'sigint-fit-'));
+    const n = 200;
+    const p = 1500;
+    const x = join(dir, 'X.npy');
+    const y = join(dir, 'Y.npy');
+    await writeNpy(
+      x,
+      new Float32Array(n * p).map((_, i) => Math.sin(i * 1.3)),
+      [n, p],
+    );
+    await writeNpy(
+      y,
+      new Float32Array(n * p).map((_, i) => Math.cos(i * 0.7)),
+      [n, p],
+    );
+    const before = [readFileSync(x), readFileSync(y)];
+    const notes = join(dir, 'notes.txt');
+    writeFileSync(notes, 'precious');
+    const out = join(dir, 'model');
+    const r = await interruptWhenTempAppears(
+      ['ridge', 'fit', '--x', x, '--y', y, '--alphas', '1,10', '--cv', '2', '-q', '--out', out],
+      dir,
+      'SIGINT',
+      { timeoutMs: 120_000 },
+    );
+    assert.ok(r.sawTemp, `the command ended before its output was written: ${r.err}`);
+    assert.equal(r.code, 130, r.err);
+    assert.deepEqual(tempsUnder(dir), []);
+    assert.equal(existsSync(out), false);
+    assert.deepEqual([readFileSync(x), readFileSync(y)], before);
+    assert.equal(readFileSync(notes, 'utf8'), 'precious');
+  });
+
+  describe('embed', () => {
+    const dir = mkdtempSync(join(root, 'sigint-embed-'));
+    const audio = join(dir, 'audio');
+    const cache = join(dir, 'cache');
+    const out = join(dir, 'E.npy');
+    const args = ['embed', '--audio', audio, '-o', out, '--cache', cache, '--workers', '1'];
+    before(async () => {
+      mkdirSync(audio);
+      for (let k = 0; k < 6; k++) {
+        await writeWav(
+          join(audio, `c${k}.wav`),
+          new Float32Array(22050 * 15).map((_, i) => 0.3 * Math.sin(i / (10 + k))),
+          22050,
+        );
+      }
+    });
+    const cacheEntries = () =>
+      readdirSync(cache, { recursive: true }).filter((n) => String(n).endsWith('.npy'));
+
+    it('SIGINT while clips are being embedded → exit 130, the cache holds only complete entries', async () => {
+      const r = await interruptWhen(args, () => existsSync(cache) && cacheEntries().length > 0);
+      assert.ok(r.sawTemp, `the command ended before the first clip was cached: ${r.err}`);
+      assert.equal(r.code, 130, r.err);
+      assert.deepEqual(tempsUnder(dir), []);
+      assert.equal(existsSync(out), false);
+      for (const e of cacheEntries())
+        assert.equal(
+          readFileSync(join(cache, String(e)))
+            .subarray(1, 6)
+            .toString(),
+          'NUMPY',
+        );
+    });
+
+    it('SIGTERM while the output is written → exit 143, no output, the audio untouched', async () => {
+      const r = await interruptWhenTempAppears(args, dir, 'SIGTERM');
+      assert.ok(r.sawTemp, `the command ended before its output was written: ${r.err}`);
+      assert.equal(r.code, 143, r.err);
+      assert.deepEqual(tempsUnder(dir), []);
+      assert.deepEqual(readdirSync(dir).sort(), ['audio', 'cache'], 'no output, no clip list');
+      assert.equal(readdirSync(audio).length, 6);
+    });
   });
 
   it('synth: SIGTERM during the build → exit 143, no half-built dataset', async () => {

@@ -90,6 +90,10 @@ export function checkMemory(bytes: number, what: string): void {
 /**
  * Builds the training and test matrices of one subject. `load` is called once per
  * run of the design, in order; every run must have as many voxels as the first.
+ *
+ * Steps: count the rows (`planRows`), allocate both sets at the first run
+ * (`allocateSets`), check each run (`checkRun`), window it and place its rows
+ * (`addTrainRun`, `addTestRun`), then average the test repetitions (`averageTestRows`).
  */
 export async function prepareSubject(
   design: Design,
@@ -97,7 +101,70 @@ export async function prepareSubject(
   o: PreprocessOptions,
   progress: ProgressSink = silentProgress,
 ): Promise<SubjectMatrices> {
-  const clipIdx = new Map(design.clips.map((c, i) => [c.id, i]));
+  const plan = planRows(design, o);
+  let sets: SubjectSets | null = null;
+  const constant = new Set<number>();
+  const nonFinite = new Set<number>();
+  let truncated = 0;
+
+  progress.start('preprocess runs', design.runs.length);
+  const order = [...plan.trainRuns, ...plan.testRuns];
+  for (let k = 0; k < order.length; k++) {
+    const [sched, runIndex] = order[k]!;
+    const run = await load(sched, runIndex);
+    sets ??= allocateSets(plan, run.X.cols, o);
+    checkRun(run, sched, sets.nVoxels, design.tr);
+    for (const c of run.report.constant) constant.add(c);
+    for (const c of run.report.nonFinite) nonFinite.add(c);
+    const rows = runWindowRows(
+      sched.events,
+      design.tr,
+      run.X.rows,
+      o.window,
+      o.delayScans,
+      o.weighting,
+      run.file ?? sched.eventsFile,
+    );
+    truncated += rows.filter((r) => r.truncated).length;
+    if (sched.split === 'train') addTrainRun(sets, plan, sched, runIndex, run.X, rows);
+    else addTestRun(sets, plan, sched, runIndex, run.X, rows, o.averageTestRepetitions);
+    progress.update(k + 1, sched.key);
+  }
+  progress.finish();
+  if (!sets) {
+    throw new UserError('the design has no runs to prepare', {
+      hint: 'check the design (b2m dataset inspect)',
+    });
+  }
+  if (sets.testSum) averageTestRows(sets);
+  return {
+    nVoxels: sets.nVoxels,
+    windowsPerClip: plan.windowsPerClip,
+    train: sets.train,
+    test: sets.test,
+    constantVoxels: [...constant].sort((a, b) => a - b),
+    nonFiniteVoxels: [...nonFinite].sort((a, b) => a - b),
+    truncatedWindows: truncated,
+    options: o,
+  };
+}
+
+type IndexedRun = readonly [RunSchedule, number];
+
+/** The runs of each split (with their design index) and the row counts of both sets. */
+interface RowPlan {
+  trainRuns: IndexedRun[];
+  testRuns: IndexedRun[];
+  /** Clip id → index into `design.clips`. */
+  clipIndex: Map<string, number>;
+  /** Test clip id → its position among the test clips (its row block when averaged). */
+  testClipRow: Map<string, number>;
+  windowsPerClip: number;
+  nTrainRows: number;
+  nTestRows: number;
+}
+
+function planRows(design: Design, o: PreprocessOptions): RowPlan {
   const trainRuns = design.runs.map((r, i) => [r, i] as const).filter(([r]) => r.split === 'train');
   const testRuns = design.runs.map((r, i) => [r, i] as const).filter(([r]) => r.split === 'test');
   const testClips = design.clips.filter((c) => c.split === 'test');
@@ -111,150 +178,159 @@ export async function prepareSubject(
   const nTestRows = o.averageTestRepetitions
     ? testClips.length * windowsPerClip
     : nTestPresentations * windowsPerClip;
-
-  let nVoxels = -1;
-  let train: WindowedSet | null = null;
-  let test: WindowedSet | null = null;
-  let testSum: Float64Array | null = null;
-  const testCount = new Int32Array(testClips.length * windowsPerClip);
-  const testRow = new Map(testClips.map((c, i) => [c.id, i]));
-  const constant = new Set<number>();
-  const nonFinite = new Set<number>();
-  let truncated = 0;
-  let testFill = 0;
-  let trainFill = 0;
-
-  const emptySet = (rows: number, v: number, runKeys: string[]): WindowedSet => {
-    checkMemory(rows * v * 4, `a ${rows} × ${v} float32 matrix`);
-    return {
-      X: Matrix.zeros(rows, v, 'float32'),
-      clipIds: new Array<string>(rows),
-      clipIndex: new Int32Array(rows),
-      window: new Int32Array(rows),
-      run: new Int32Array(rows),
-      repetition: new Int32Array(rows).fill(-1),
-      runKeys,
-    };
+  return {
+    trainRuns,
+    testRuns,
+    clipIndex: new Map(design.clips.map((c, i) => [c.id, i])),
+    testClipRow: new Map(testClips.map((c, i) => [c.id, i])),
+    windowsPerClip,
+    nTrainRows,
+    nTestRows,
   };
+}
 
-  progress.start('preprocess runs', design.runs.length);
-  const order = [...trainRuns, ...testRuns];
-  for (let k = 0; k < order.length; k++) {
-    const [sched, runIndex] = order[k]!;
-    const run = await load(sched, runIndex);
-    const X = run.X;
-    if (nVoxels < 0) {
-      nVoxels = X.cols;
-      train = emptySet(
-        nTrainRows,
-        nVoxels,
-        trainRuns.map(([r]) => r.key),
-      );
-      test = emptySet(
-        nTestRows,
-        nVoxels,
-        testRuns.map(([r]) => r.key),
-      );
-      if (o.averageTestRepetitions) {
-        checkMemory(nTestRows * nVoxels * 8, 'the test-repetition sums');
-        testSum = new Float64Array(nTestRows * nVoxels);
-      }
-    } else if (X.cols !== nVoxels) {
-      throw new UserError(`run ${sched.key} has ${X.cols} voxels but earlier runs have ${nVoxels}`, {
-        file: run.file,
-        hint: 'extract every run with the same mask',
-      });
-    }
-    if (X.rows < sched.nScansNeeded) {
-      throw new UserError(
-        `run has ${X.rows} scans but its events need ${sched.nScansNeeded} (TR ${design.tr} s)`,
-        {
-          file: run.file ?? sched.eventsFile,
-          hint: 'check that the image is complete and belongs to these events',
-        },
-      );
-    }
-    for (const c of run.report.constant) constant.add(c);
-    for (const c of run.report.nonFinite) nonFinite.add(c);
-    const rows = runWindowRows(
-      sched.events,
-      design.tr,
-      X.rows,
-      o.window,
-      o.delayScans,
-      o.weighting,
-      run.file ?? sched.eventsFile,
-    );
-    truncated += rows.filter((r) => r.truncated).length;
-    if (sched.split === 'train') {
-      const set = train!;
-      const runPos = trainRuns.findIndex(([, i]) => i === runIndex);
-      averageWindows(X, rows, set.X, trainFill);
-      rows.forEach((r, j) => {
-        const e = sched.events[r.event]!;
-        set.clipIds[trainFill + j] = e.clipId;
-        set.clipIndex[trainFill + j] = clipIdx.get(e.clipId)!;
-        set.window[trainFill + j] = r.window;
-        set.run[trainFill + j] = runPos;
-        set.repetition[trainFill + j] = e.repetition;
-      });
-      trainFill += rows.length;
-    } else {
-      const set = test!;
-      const runPos = testRuns.findIndex(([, i]) => i === runIndex);
-      const W = averageWindows(X, rows);
-      rows.forEach((r, j) => {
-        const e = sched.events[r.event]!;
-        const ci = testRow.get(e.clipId)!;
-        if (o.averageTestRepetitions) {
-          const row = ci * windowsPerClip + r.window;
-          const s = testSum!;
-          const base = row * nVoxels;
-          const src = j * nVoxels;
-          for (let c = 0; c < nVoxels; c++) s[base + c]! += W.data[src + c]!;
-          if (testCount[row] === 0) {
-            set.clipIds[row] = e.clipId;
-            set.clipIndex[row] = clipIdx.get(e.clipId)!;
-            set.window[row] = r.window;
-            set.run[row] = runPos;
-          }
-          testCount[row]! += 1;
-        } else {
-          const row = testFill + j;
-          set.X.data.set(W.data.subarray(j * nVoxels, (j + 1) * nVoxels), row * nVoxels);
-          set.clipIds[row] = e.clipId;
-          set.clipIndex[row] = clipIdx.get(e.clipId)!;
-          set.window[row] = r.window;
-          set.run[row] = runPos;
-          set.repetition[row] = e.repetition;
-        }
-      });
-      testFill += rows.length;
-    }
-    progress.update(k + 1, sched.key);
+/** Both sets while they fill: the next free row of each, and the float64 test sums when averaging. */
+interface SubjectSets {
+  nVoxels: number;
+  train: WindowedSet;
+  test: WindowedSet;
+  trainFill: number;
+  testFill: number;
+  /** nTestRows × nVoxels sums of the presentations, when test repetitions are averaged. */
+  testSum: Float64Array | null;
+  /** Presentations summed into each test row. */
+  testCount: Int32Array;
+}
+
+function allocateSets(plan: RowPlan, nVoxels: number, o: PreprocessOptions): SubjectSets {
+  const train = emptySet(
+    plan.nTrainRows,
+    nVoxels,
+    plan.trainRuns.map(([r]) => r.key),
+  );
+  const test = emptySet(
+    plan.nTestRows,
+    nVoxels,
+    plan.testRuns.map(([r]) => r.key),
+  );
+  let testSum: Float64Array | null = null;
+  if (o.averageTestRepetitions) {
+    checkMemory(plan.nTestRows * nVoxels * 8, 'the test-repetition sums');
+    testSum = new Float64Array(plan.nTestRows * nVoxels);
   }
-  progress.finish();
-  if (!train || !test) {
-    throw new UserError('the design has no runs to prepare', {
-      hint: 'check the design (b2m dataset inspect)',
+  const testCount = new Int32Array(plan.testClipRow.size * plan.windowsPerClip);
+  return { nVoxels, train, test, trainFill: 0, testFill: 0, testSum, testCount };
+}
+
+function emptySet(rows: number, v: number, runKeys: string[]): WindowedSet {
+  checkMemory(rows * v * 4, `a ${rows} × ${v} float32 matrix`);
+  return {
+    X: Matrix.zeros(rows, v, 'float32'),
+    clipIds: new Array<string>(rows),
+    clipIndex: new Int32Array(rows),
+    window: new Int32Array(rows),
+    run: new Int32Array(rows),
+    repetition: new Int32Array(rows).fill(-1),
+    runKeys,
+  };
+}
+
+/** Refuses a run with another voxel count than the first, or fewer scans than its events need. */
+function checkRun(run: PreprocessedRun, sched: RunSchedule, nVoxels: number, tr: number): void {
+  const X = run.X;
+  if (X.cols !== nVoxels) {
+    throw new UserError(`run ${sched.key} has ${X.cols} voxels but earlier runs have ${nVoxels}`, {
+      file: run.file,
+      hint: 'extract every run with the same mask',
     });
   }
-  if (o.averageTestRepetitions && testSum) {
-    for (let row = 0; row < testCount.length; row++) {
-      const n = testCount[row]!;
-      if (n === 0) throw new Error(`prepareSubject: test row ${row} has no presentation`);
-      const base = row * nVoxels;
-      for (let c = 0; c < nVoxels; c++) test.X.data[base + c] = testSum[base + c]! / n;
-    }
+  if (X.rows < sched.nScansNeeded) {
+    throw new UserError(`run has ${X.rows} scans but its events need ${sched.nScansNeeded} (TR ${tr} s)`, {
+      file: run.file ?? sched.eventsFile,
+      hint: 'check that the image is complete and belongs to these events',
+    });
   }
-  return {
-    nVoxels,
-    windowsPerClip,
-    train,
-    test,
-    constantVoxels: [...constant].sort((a, b) => a - b),
-    nonFiniteVoxels: [...nonFinite].sort((a, b) => a - b),
-    truncatedWindows: truncated,
-    options: o,
-  };
+}
+
+type WindowRows = ReturnType<typeof runWindowRows>;
+
+/** Appends a training run's windows (X: n_scans × n_voxels) with their labels; the run is a CV group. */
+function addTrainRun(
+  sets: SubjectSets,
+  plan: RowPlan,
+  sched: RunSchedule,
+  runIndex: number,
+  X: Matrix<Float32Array>,
+  rows: WindowRows,
+): void {
+  const set = sets.train;
+  const fill = sets.trainFill;
+  const runPos = plan.trainRuns.findIndex(([, i]) => i === runIndex);
+  averageWindows(X, rows, set.X, fill);
+  rows.forEach((r, j) => {
+    const e = sched.events[r.event]!;
+    set.clipIds[fill + j] = e.clipId;
+    set.clipIndex[fill + j] = plan.clipIndex.get(e.clipId)!;
+    set.window[fill + j] = r.window;
+    set.run[fill + j] = runPos;
+    set.repetition[fill + j] = e.repetition;
+  });
+  sets.trainFill += rows.length;
+}
+
+/**
+ * A test run's windows: summed into their clip's rows when repetitions are averaged
+ * (labels from the first presentation), else appended one row per presentation.
+ */
+function addTestRun(
+  sets: SubjectSets,
+  plan: RowPlan,
+  sched: RunSchedule,
+  runIndex: number,
+  X: Matrix<Float32Array>,
+  rows: WindowRows,
+  average: boolean,
+): void {
+  const { test: set, nVoxels, testCount } = sets;
+  const runPos = plan.testRuns.findIndex(([, i]) => i === runIndex);
+  const W = averageWindows(X, rows);
+  rows.forEach((r, j) => {
+    const e = sched.events[r.event]!;
+    const ci = plan.testClipRow.get(e.clipId)!;
+    if (average) {
+      const row = ci * plan.windowsPerClip + r.window;
+      const s = sets.testSum!;
+      const base = row * nVoxels;
+      const src = j * nVoxels;
+      for (let c = 0; c < nVoxels; c++) s[base + c]! += W.data[src + c]!;
+      if (testCount[row] === 0) {
+        set.clipIds[row] = e.clipId;
+        set.clipIndex[row] = plan.clipIndex.get(e.clipId)!;
+        set.window[row] = r.window;
+        set.run[row] = runPos;
+      }
+      testCount[row]! += 1;
+    } else {
+      const row = sets.testFill + j;
+      set.X.data.set(W.data.subarray(j * nVoxels, (j + 1) * nVoxels), row * nVoxels);
+      set.clipIds[row] = e.clipId;
+      set.clipIndex[row] = plan.clipIndex.get(e.clipId)!;
+      set.window[row] = r.window;
+      set.run[row] = runPos;
+      set.repetition[row] = e.repetition;
+    }
+  });
+  sets.testFill += rows.length;
+}
+
+/** Divides each test row's sum by its number of presentations, into the float32 test X. */
+function averageTestRows(sets: SubjectSets): void {
+  const { testSum, testCount, nVoxels, test } = sets;
+  if (!testSum) return;
+  for (let row = 0; row < testCount.length; row++) {
+    const n = testCount[row]!;
+    if (n === 0) throw new Error(`prepareSubject: test row ${row} has no presentation`);
+    const base = row * nVoxels;
+    for (let c = 0; c < nVoxels; c++) test.X.data[base + c] = testSum[base + c]! / n;
+  }
 }

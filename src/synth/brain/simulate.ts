@@ -158,6 +158,20 @@ export interface RunObserver {
 const I16_MIN = -32768;
 const I16_MAX = 32767;
 
+/** How `simulateSubject` draws its noise and where its volumes go. */
+export interface SimulateOptions {
+  /** The feature → channel weights the model's loadings were built from. */
+  weights: ChannelWeights;
+  /** The subject's run stream; each run forks its own from it by name. */
+  rng: Rng;
+  /** Makes the sink of run `runIndex` (of `runs`). */
+  openRun: (runIndex: number) => Promise<RunSink>;
+  /** Records cortical time courses for the ground truth. */
+  observer?: RunObserver;
+  /** Called after each scan is written. */
+  onScan?: (runIndex: number, scan: number) => void;
+}
+
 /**
  * Simulates every run of a subject and hands each volume to the sink made by
  * `openRun`. The random stream of each run is forked from `rng` by its name,
@@ -166,11 +180,7 @@ const I16_MAX = 32767;
 export async function simulateSubject(
   model: SubjectModel,
   runs: readonly RunInput[],
-  weights: ChannelWeights,
-  rng: Rng,
-  openRun: (runIndex: number) => Promise<RunSink>,
-  observer?: RunObserver,
-  onScan?: (runIndex: number, scan: number) => void,
+  { weights, rng, openRun, observer, onScan }: SimulateOptions,
 ): Promise<void> {
   const { anatomy, options: o, params, loadings } = model;
   const d = weights.nAcoustic + weights.nSemantic;
