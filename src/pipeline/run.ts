@@ -240,6 +240,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
               seed: config.seed,
               fdrQ: config.encode.fdrQ,
               fwer: config.encode.fwer,
+              timecourseVoxels: config.encode.timecourseVoxels,
               windows: preprocess.window,
               preprocess,
             },

@@ -31,6 +31,7 @@ interface EncodeFlags {
   banded?: boolean;
   raw?: boolean;
   regressGlobal?: boolean;
+  timecourseVoxels: string;
   quiet?: boolean;
 }
 
@@ -114,6 +115,12 @@ async function encodeCommand(f: EncodeFlags): Promise<void> {
       maxMemoryBytes: f.maxMemory ? bytes(f.maxMemory) : undefined,
       raw: f.raw,
       regressGlobal: f.regressGlobal,
+      timecourseVoxels: number(
+        f.timecourseVoxels,
+        '--timecourse-voxels',
+        (v) => Number.isInteger(v) && v >= 0,
+        'e.g. 2000 (0: none)',
+      ),
     },
   });
   const lines = s.spaces.map(
@@ -165,6 +172,11 @@ export function registerEncode(program: Command): void {
       '--regress-global',
       'regress the global signal out of every voxel before fitting (fewer shared false positives)',
     )
+    .option(
+      '--timecourse-voxels <N>',
+      'most voxels whose test time courses are kept for the studio (cortical, else best r; 0: none)',
+      String(ENCODE_DEFAULTS.timecourseVoxels),
+    )
     .option('--banded', 'banded ridge with variance partitioning (not available yet)')
     .option('-q, --quiet', 'no progress')
     .addHelpText(
@@ -173,6 +185,8 @@ export function registerEncode(program: Command): void {
 Writes into DIR/encoding/sub-XXX/: per space …_feat-<space>_stat-{r,nr,r2,logp,alpha}_statmap.nii.gz and
 …_desc-significant_mask.nii.gz, the noise ceiling (…_stat-ev / _stat-ceiling), the preferred space
 (…_desc-preferred_dseg.nii.gz + .tsv), per-ROI tables sub-XXX_feat-<space>_roi.csv (Destrieux names),
+the kept test time courses (…_desc-timecourses_voxels.npy, …_desc-measured_timecourses.npy,
+…_feat-<space>_desc-predicted_timecourses.npy: n_test × n_voxels, for b2m studio),
 models/feat-<space>/ (coef per voxel, delays, standardisation) and encoding.json.
 
 Examples:
