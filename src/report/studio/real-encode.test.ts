@@ -156,6 +156,7 @@ describe('studio on a real encoding output (tiny twin)', () => {
     for (const space of ['genre', 'no-such-space']) {
       const info = await voxel(...p, space);
       assert.ok(info.timecourse, 'a kept voxel has a time course');
+      assert.ok(['none', 'genre'].includes(info.preferred ?? ''), `preferred ${info.preferred}`);
       assert.equal(info.timecourse.space, 'genre');
       const pred = await readNpy(join(encDir, tc.predictedBySpace.genre!));
       for (let t = 0; t < T; t++) {

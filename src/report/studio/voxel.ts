@@ -22,6 +22,7 @@ export interface VoxelInfo {
   atlas: boolean;
   r: Record<string, number | null>;
   noiseCeiling: number | null;
+  /** The preferred-space label's name (`none` where no space is significant); null outside the map. */
   preferred: string | null;
   timecourse: { space: string; measured: number[]; predicted: number[] } | null;
 }
@@ -147,8 +148,9 @@ export class SubjectVoxels {
       atlas: d.atlas !== undefined,
       r,
       noiseCeiling: d.nc ? finite(d.nc.at(x, y, z)) : null,
+      // Index 0 is named by the table too ("none": significant in no space).
       preferred:
-        Number.isFinite(prefIdx) && prefIdx > 0
+        Number.isFinite(prefIdx) && (prefIdx > 0 || d.pref?.names.has(0))
           ? (d.pref?.names.get(Math.round(prefIdx)) ?? String(prefIdx))
           : null,
       timecourse,
