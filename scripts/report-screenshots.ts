@@ -1,7 +1,7 @@
 /**
  * Regenerates the screenshots in docs/img/ from a run folder (e.g. the demo's), or
  * from a fixture run folder when none is given:
- *   node --import tsx scripts/report-screenshots.ts [RUNDIR]
+ *   node --import tsx scripts/report-screenshots.ts [RUNDIR] [--only studio-brain,report-encoding]
  * Needs Debian's chromium (apt-get install chromium). Writes into a temp folder
  * and docs/img/ only.
  */
@@ -25,7 +25,14 @@ const CHROMIUM = process.env.B2M_CHROMIUM ?? '/usr/bin/chromium';
 
 const tmp = mkdtempSync(join(tmpdir(), 'b2m-shots-'));
 try {
-  const given = process.argv[2];
+  const args = process.argv.slice(2);
+  const onlyAt = args.indexOf('--only');
+  // --only NAMES: rewrite just these pictures (a run folder with only some stages keeps the others).
+  const only = onlyAt >= 0 ? new Set((args.splice(onlyAt, 2)[1] ?? '').split(',')) : null;
+  const shoot = async (name: string, take: (path: string) => Promise<unknown>) => {
+    if (!only || only.has(name)) await take(join(OUT, `${name}.png`));
+  };
+  const given = args[0];
   const runDir =
     given ?? (await writeFixtureRun(join(tmp, 'demo-run'), { testPerGenre: 2, seconds: 4 })).runDir;
   const rep = await writeReport(runDir);
@@ -49,13 +56,13 @@ try {
   });
   const page = await ctx.newPage();
   await page.goto(pathToFileURL(join(runDir, 'report.html')).href);
-  await page.screenshot({ path: join(OUT, 'report-summary.png') });
+  await shoot('report-summary', (path) => page.screenshot({ path }));
   for (const id of ['genres', 'clips', 'encoding']) {
     await page.evaluate((s) => {
       const el = document.getElementById(s);
       if (el) window.scrollTo(0, el.offsetTop - 110);
     }, id);
-    await page.screenshot({ path: join(OUT, `report-${id}.png`) });
+    await shoot(`report-${id}`, (path) => page.screenshot({ path }));
   }
   await page.goto(studio.url);
   await page.waitForSelector('body[data-brain-loaded="1"]', { timeout: 30_000 });
@@ -76,13 +83,17 @@ try {
     await page.mouse.click(box.x + best[0] * k, box.y + best[1] * k);
   }
   await page.waitForSelector('#voxel-table', { timeout: 10_000 }).catch(() => {});
-  await page.screenshot({ path: join(OUT, 'studio-brain.png') });
-  await page.click('button[data-tab="clips"]');
-  await page.selectOption('#clips-genre', 'jazz');
-  await page.screenshot({ path: join(OUT, 'studio-clips.png') });
-  await page.click('button[data-tab="listening"]');
-  await page.fill('#rater', 'ana');
-  await page.screenshot({ path: join(OUT, 'studio-listening.png') });
+  await shoot('studio-brain', (path) => page.screenshot({ path }));
+  await shoot('studio-clips', async (path) => {
+    await page.click('button[data-tab="clips"]');
+    await page.selectOption('#clips-genre', 'jazz');
+    await page.screenshot({ path });
+  });
+  await shoot('studio-listening', async (path) => {
+    await page.click('button[data-tab="listening"]');
+    await page.fill('#rater', 'ana');
+    await page.screenshot({ path });
+  });
   await ctx.close();
   await studio.close();
   console.log(`wrote screenshots to ${OUT}`);

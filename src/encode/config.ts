@@ -19,5 +19,10 @@ export const EncodeConfigSchema = z.strictObject({
   permutations: z.number().int().min(0).default(1000),
   fdrQ: z.number().gt(0).lt(1).default(0.05),
   fwer: z.boolean().default(false),
+  /**
+   * Most voxels whose test time courses (measured and predicted) are kept for the studio:
+   * the atlas's cortical voxels, or the best-r ones when there are more; 0 keeps none.
+   */
+  timecourseVoxels: z.number().int().min(0).default(2000),
 });
 export type EncodeConfig = z.infer<typeof EncodeConfigSchema>;

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { affinesClose, readNifti, readNiftiHeader, writeNifti } from '../io/nifti/index.js';
+import { readNpy } from '../io/npy.js';
 import { Matrix } from '../linalg/matrix.js';
 import { Rng } from '../util/rng.js';
 import { encodeSubject } from './encode.js';
@@ -208,6 +209,45 @@ describe('encodeSubject on a constructed dataset with a planted response', () =>
       predictBrainResponse(model, new Matrix(2, 4, new Float32Array(8))),
       /features have 4 columns but the dsp model needs 3/,
     );
+
+    // Test time courses: no atlas here, so every masked voxel is kept (24 ≤ the cap).
+    const tc = summary.timecourses;
+    assert.deepEqual(tc.selection, { from: 'masked', rule: 'all', candidates: V, cap: 2000 });
+    assert.equal(tc.space, 'dsp', 'the space with the most significant voxels');
+    const T = 12 * 10; // one repetition: 12 clips of 10 scans
+    const vox = await readNpy(join(out, tc.voxels));
+    const meas = await readNpy(join(out, tc.measured));
+    assert.deepEqual(vox.shape, [V]);
+    assert.deepEqual(meas.shape, [T, V]);
+    assert.ok(meas.data instanceof Float32Array);
+    const preds: Record<string, Float32Array> = {};
+    for (const sp of ['dsp', 'genre']) {
+      const a = await readNpy(join(out, tc.predictedBySpace[sp]));
+      assert.deepEqual(a.shape, [T, V], sp);
+      preds[sp] = a.data as Float32Array;
+    }
+    assert.equal(tc.predicted, tc.predictedBySpace.dsp);
+    // The saved prediction of voxel 0 is the model's prediction of the test run, averaged
+    // over its 4 repetitions (they start after the 10-scan priming event, 120 scans apart).
+    const test = runs[3]!;
+    const rawT = scanRaw(test.events, test.nScans);
+    const PT = await predictBrainResponse(model, new Matrix(test.nScans, 3, Float32Array.from(rawT.flat())));
+    const mcol = model.voxels.indexOf(0);
+    const tcol = Array.from(vox.data as Int32Array).indexOf(0);
+    for (let t = 0; t < T; t++) {
+      let avg = 0;
+      for (let rep = 0; rep < 4; rep++) avg += PT.data[(10 + rep * T + t) * V + mcol] as number;
+      avg /= 4;
+      const got = preds.dsp![t * V + tcol] as number;
+      assert.ok(Math.abs(got - avg) < 1e-4 * (1 + Math.abs(avg)), `t=${t}: saved ${got}, model ${avg}`);
+    }
+    // Scored from the saved pair, every voxel's r is the r map's value.
+    for (let c = 0; c < V; c++) {
+      const m = Array.from({ length: T }, (_, t) => meas.data[t * V + c] as number);
+      const p = Array.from({ length: T }, (_, t) => preds.dsp![t * V + c] as number);
+      const off = (vox.data as Int32Array)[c] as number;
+      assert.ok(Math.abs(corr(m, p) - (r.data[off] as number)) < 1e-4, `voxel ${off}`);
+    }
   });
 
   it('fits a banded model over dsp and genre and partitions R² into unique and shared maps', async () => {
@@ -280,12 +320,40 @@ describe('encodeSubject on a constructed dataset with a planted response', () =>
         outDir: join(dir, out),
         saveModels: false,
         clipFeatures: { dsp: designFeatures() },
-        options: { maskPath, fmriCacheDir: join(dir, 'cache'), permutations: 200, maxVoxelBatch },
+        options: {
+          maskPath,
+          fmriCacheDir: join(dir, 'cache'),
+          permutations: 200,
+          maxVoxelBatch,
+          timecourseVoxels: 5,
+        },
       });
     const one = await run(1000, 'b1');
     const many = await run(5, 'b5');
     assert.equal(one.batches.count, 1);
     assert.equal(many.batches.count, 5);
+    // Under a cap, the kept time courses are the best-r voxels, whatever the batches.
+    assert.deepEqual(one.timecourses?.selection, { from: 'masked', rule: 'top-r', candidates: V, cap: 5 });
+    const kept = async (d: string, f: string) =>
+      Array.from((await readNpy(join(dir, d, f))).data as ArrayLike<number>);
+    const k1 = await kept('b1', one.timecourses!.voxels);
+    assert.deepEqual(k1, await kept('b5', many.timecourses!.voxels));
+    const rMap = await readNifti(join(dir, 'b1', one.spaces[0]!.files.r as string), { as: 'float64' });
+    const top = Array.from(rMap.data as Float64Array)
+      .map((x, i) => [x, i] as const)
+      .sort((a, b) => b[0] - a[0])
+      .slice(0, 5)
+      .map(([, i]) => i)
+      .sort((a, b) => a - b);
+    // (voxels.npy follows the mask's column order, not grid order.)
+    assert.deepEqual(
+      [...k1].sort((a, b) => a - b),
+      top,
+    );
+    assert.deepEqual(
+      await kept('b1', one.timecourses!.measured),
+      await kept('b5', many.timecourses!.measured),
+    );
     for (const f of ['r', 'logp', 'alpha'] as const) {
       const a = await readNifti(join(dir, 'b1', one.spaces[0]!.files[f] as string), { as: 'float64' });
       const b = await readNifti(join(dir, 'b5', many.spaces[0]!.files[f] as string), { as: 'float64' });

@@ -28,6 +28,7 @@ import { logspace } from '../ridge/options.js';
 import { cacheDir } from '../util/cache-dir.js';
 import { UserError } from '../util/errors.js';
 import { type ProgressSink, silentProgress } from '../util/progress.js';
+import { isCorticalLabel, type SubjectAtlas, subjectAtlas } from './atlas.js';
 import { CoefWriter, type EncodingModelPart, saveEncodingModelMeta } from './model.js';
 import {
   averageBlocks,
@@ -62,6 +63,7 @@ import {
   r2Columns,
   signFlips,
 } from './stats.js';
+import { type KeptTimecourses, TimecourseKeeper } from './timecourses.js';
 
 export interface EncodeOptions {
   /** FIR delays in scans (default 1–4). */
@@ -116,6 +118,12 @@ export interface EncodeOptions {
   bandedIter?: number;
   /** Dirichlet concentrations of the candidates, cycled (default [0.1, 1], as himalaya). */
   bandedConcentration?: number[];
+  /**
+   * Most voxels whose test time courses (measured and predicted, repetition-averaged) are
+   * kept for the studio: the atlas's cortical voxels (every masked voxel without an atlas),
+   * all of them under the cap, else those with the best r in any space. Default 2,000; 0 keeps none.
+   */
+  timecourseVoxels?: number;
 }
 
 export const ENCODE_DEFAULTS = {
@@ -131,6 +139,7 @@ export const ENCODE_DEFAULTS = {
   banded: false,
   bandedIter: 20,
   bandedConcentration: [0.1, 1] as number[],
+  timecourseVoxels: 2000,
 };
 
 /** Everything computed for one space, per voxel (masker column order). */
@@ -208,6 +217,10 @@ export interface SubjectEncoding {
   };
   seconds: { features: number; fit: number; total: number };
   notes: string[];
+  /** The subject's atlas on the mask's grid (null when it has none there). */
+  atlas: SubjectAtlas | null;
+  /** Test time courses kept for the studio (`timecourseVoxels`). */
+  timecourses: KeptTimecourses;
 }
 
 export interface FitSubjectInput {
@@ -312,6 +325,7 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
   }
   const masker = await subjectMask(ds, id, o.maskPath);
   const V = masker.nVoxels;
+  const atlas = await subjectAtlas(ds, id, masker, notes);
   const pre = o.preprocess ?? resolvePreprocessOptions();
 
   // Scans per run, from the headers (cheap), so features can be laid out before any data is read.
@@ -436,7 +450,9 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
   const runBytes = maxRun * V * 4;
   // A banded fit keeps its best coefficients and the current candidate's (float32) per voxel.
   const bandedPerVoxel = prepared.reduce((a, p) => a + (p.banded ? 8 * p.Xtrain.cols : 0), 0);
-  const perVoxel = 4 * (nTrain + nTestFull + (R + 2) * nTestAvg) + 8 * 4 * nTestAvg + bandedPerVoxel;
+  // (R repetitions, their average, one prediction per space kept until the time-course pool has seen them.)
+  const perVoxel =
+    4 * (nTrain + nTestFull + (R + 1 + prepared.length) * nTestAvg) + 8 * 4 * nTestAvg + bandedPerVoxel;
   const budget = o.maxMemoryBytes;
   const forBatch = budget * 0.4 - runBytes - xBytes;
   if (forBatch < perVoxel * 64) {
@@ -493,6 +509,14 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
     writers.push(d ? await CoefWriter.open(d, V, prepared[k]!.Xtrain.cols) : null);
   }
 
+  const tcCap = Math.max(0, Math.floor(o.timecourseVoxels));
+  const keeper = new TimecourseKeeper(
+    atlas ? Uint8Array.from(atlas.labels, (l) => (isCorticalLabel(l) ? 1 : 0)) : null,
+    V,
+    tcCap,
+    nTestAvg,
+    prepared.length,
+  );
   let compareBlocks = 0;
   const tfit = performance.now();
   try {
@@ -540,6 +564,7 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
       for (let k = 0; k < Yavg.data.length; k++) Yavg.data[k] = (Yavg.data[k] as number) / R;
       reps.length = 0;
 
+      const batchP: Matrix[] = [];
       for (const [k, p] of prepared.entries()) {
         const res = results[k]!;
         const tcv = performance.now();
@@ -577,6 +602,7 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
           row += l.length;
         }
         res.r2.set(r2Columns(Yavg, Pavg), v0);
+        batchP.push(Pavg);
         const bc = blockContributions(Yavg, Pavg, segL, blockScans);
         if (res.blockC.length === 0) res.blockC = new Float64Array(bc.k * V);
         for (let b2 = 0; b2 < bc.k; b2++) res.blockC.set(bc.C.subarray(b2 * nb, (b2 + 1) * nb), b2 * V + v0);
@@ -601,6 +627,12 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
           `  batch ${b + 1}/${nBatches} ${p.spec.name}: ${nb} voxels, ridge ${model.info.solver} ${((performance.now() - tcv) / 1000).toFixed(1)} s`,
         );
       }
+      keeper.offer(
+        v0,
+        Yavg,
+        batchP,
+        results.map((res) => res.r.subarray(v0, v1)),
+      );
     }
     for (const w of writers) await w?.commit();
   } catch (e) {
@@ -689,6 +721,8 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
     },
     seconds: { features: featureSeconds, fit: fitSeconds, total: (performance.now() - t0) / 1000 },
     notes,
+    atlas,
+    timecourses: keeper.finish(),
   };
 }
 

@@ -3,14 +3,13 @@
  * grid (headers copied from the mask through `Masker.inverseTransform`, so every
  * map overlays the anatomy in any viewer): per space r, normalised r, R², −log10 p,
  * alpha and the significant mask; the noise ceiling; the preferred space (+ label
- * table); per-ROI CSV tables with Destrieux names; and `encoding.json`.
+ * table); per-ROI CSV tables with Destrieux names; the kept test time courses
+ * (.npy: voxel list, measured, predicted per space); and `encoding.json`.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { readNifti, writeNifti } from '../io/nifti/index.js';
+import { isAbsolute, join, relative } from 'node:path';
+import { writeNifti } from '../io/nifti/index.js';
+import { writeNpy } from '../io/npy.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { isUserError } from '../util/errors.js';
 import { VERSION } from '../version.js';
 import { featureLabel, type SpaceResult, type SubjectEncoding } from './fit.js';
 import { FEATURE_SPACES } from './spaces.js';
@@ -88,6 +87,24 @@ export interface EncodingSummary {
   noiseCeiling: { files: Record<string, string>; medianEv: number; medianCeiling: number };
   spaces: SpaceSummary[];
   preferred: { file: string; labels: string; counts: Record<string, number> };
+  /** The atlas the ROI tables used (relative to the dataset root when inside it, like `anatomy`). */
+  roiAtlas?: { dseg: string; labels: string };
+  /**
+   * Test time courses kept for the studio (files relative to this folder): `voxels` (int32,
+   * grid offsets, x fastest, in the maps' grid), `measured` (n_test × n, repetition-averaged),
+   * `predicted` (same shape) from `space` — the space with the most significant voxels — and
+   * from every space in `predictedBySpace`.
+   */
+  timecourses?: {
+    space: string;
+    voxels: string;
+    measured: string;
+    predicted: string;
+    predictedBySpace: Record<string, string>;
+    n: number;
+    T: number;
+    selection: SubjectEncoding['timecourses']['selection'];
+  };
   /** Paired comparisons: Δr = r_a − r_b per voxel and per ROI (sign-flip test over test blocks, BH across voxels / ROIs). */
   comparisons: Array<{
     a: string;
@@ -124,53 +141,6 @@ function median(xs: ArrayLike<number>): number {
 
 function finiteOrNull(x: number): number | null {
   return Number.isFinite(x) ? x : null;
-}
-
-/** Labels of the subject's Destrieux dseg at each masked voxel, with names; null when unusable. */
-async function roiLabels(
-  enc: SubjectEncoding,
-  notes: string[],
-): Promise<{ labels: Int32Array; names: Map<number, string> } | null> {
-  const id = enc.subject.replace(/^sub-/, '');
-  const subj = enc.dataset.subjects.find((s) => s.id === id);
-  const space = enc.dataset.space;
-  const dseg =
-    (space ? subj?.anatDseg[space] : undefined) ??
-    Object.values(subj?.anatDseg ?? {})[0] ??
-    enc.dataset.runs.find((r) => r.subject === id && r.dseg)?.dseg;
-  if (!dseg) {
-    notes.push('no Destrieux dseg for this subject: ROI tables skipped');
-    return null;
-  }
-  const img = await readNifti(dseg, { as: 'float64' });
-  try {
-    enc.masker.checkImage(img.header);
-  } catch (e) {
-    if (!isUserError(e)) throw e;
-    notes.push(
-      `ROI tables skipped: the dseg ${dseg} is on another grid than the BOLD runs (${e.message.split('\n')[0]}); resample it onto the BOLD grid (nearest neighbour)`,
-    );
-    return null;
-  }
-  const labels = new Int32Array(enc.masker.nVoxels);
-  enc.masker.indices.forEach((o, k) => {
-    labels[k] = Math.round(img.data[o] as number);
-  });
-  const names = new Map<number, string>();
-  const tsv = dseg.replace(/\.nii(\.gz)?$/, '.tsv');
-  if (existsSync(tsv)) {
-    const lines = (await readFile(tsv, 'utf8')).split(/\r?\n/);
-    const head = (lines[0] ?? '').split('\t');
-    const ic = head.indexOf('index');
-    const nc = head.indexOf('name');
-    for (const l of lines.slice(1)) {
-      const c = l.split('\t');
-      if (ic >= 0 && nc >= 0 && c[ic] !== undefined && c[nc]) names.set(Number(c[ic]), c[nc] as string);
-    }
-  } else {
-    notes.push(`no label table next to ${dseg}: ROIs named by number`);
-  }
-  return { labels, names };
 }
 
 function roiRows(
@@ -251,7 +221,7 @@ export async function writeSubjectEncoding(
     await writeNifti(join(dir, name), { header: { ...img.header, datatype: datatype ?? 'float32' }, data });
     return name;
   };
-  const roi = await roiLabels(enc, notes);
+  const roi = enc.atlas;
 
   const evFiles = {
     ev: await write(`${base}_stat-ev_statmap.nii.gz`, enc.ev, 'explainable variance (1 presentation)'),
@@ -424,8 +394,14 @@ export async function writeSubjectEncoding(
     });
   }
 
+  const timecourses = await writeTimecourses(enc, dir, base, spaces);
+
   const id = sub.replace(/^sub-/, '');
   const t1w = enc.dataset.subjects.find((s) => s.id === id)?.t1w;
+  const inDataset = (p: string) => {
+    const r = relative(enc.dataset.root, p);
+    return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
+  };
   const summary: EncodingSummary = {
     tool: 'brain2music',
     kind: 'encoding',
@@ -450,6 +426,8 @@ export async function writeSubjectEncoding(
     noiseCeiling: { files: evFiles, medianEv: median(enc.ev), medianCeiling: median(enc.ceiling) },
     spaces,
     preferred: { file: prefFile, labels: prefTsv, counts },
+    roiAtlas: roi ? { dseg: inDataset(roi.dseg), labels: inDataset(roi.labelsFile) } : undefined,
+    timecourses,
     comparisons,
     partition,
     hierarchy,
@@ -577,5 +555,48 @@ async function writePartition(
     medianUnique: Object.fromEntries(part.members.map((m, i) => [m, median(part.unique[i]!)])),
     medianShared: median(part.shared),
     rois,
+  };
+}
+
+/**
+ * The kept test time courses as .npy next to the maps; undefined when none were kept.
+ * The summary's `space` is the one with the most significant voxels (then the highest
+ * median r): the studio shows its prediction unless the viewer picks another space.
+ */
+async function writeTimecourses(
+  enc: SubjectEncoding,
+  dir: string,
+  base: string,
+  spaces: SpaceSummary[],
+): Promise<EncodingSummary['timecourses']> {
+  const tc = enc.timecourses;
+  const n = tc.columns.length;
+  if (n === 0 || spaces.length === 0) return undefined;
+  const voxels = `${base}_desc-timecourses_voxels.npy`;
+  const measured = `${base}_desc-measured_timecourses.npy`;
+  await writeNpy(
+    join(dir, voxels),
+    Int32Array.from(tc.columns, (c) => enc.masker.indices[c] as number),
+    [n],
+  );
+  await writeNpy(join(dir, measured), tc.measured, [tc.T, n]);
+  const predictedBySpace: Record<string, string> = {};
+  for (const [k, s] of spaces.entries()) {
+    const f = `${base}_feat-${s.label}_desc-predicted_timecourses.npy`;
+    await writeNpy(join(dir, f), tc.predicted[k]!, [tc.T, n]);
+    predictedBySpace[s.name] = f;
+  }
+  const best = [...spaces].sort(
+    (a, b) => b.significant - a.significant || (b.medianR || 0) - (a.medianR || 0),
+  )[0]!;
+  return {
+    space: best.name,
+    voxels,
+    measured,
+    predicted: predictedBySpace[best.name]!,
+    predictedBySpace,
+    n,
+    T: tc.T,
+    selection: tc.selection,
   };
 }

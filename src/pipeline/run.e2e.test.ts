@@ -88,6 +88,11 @@ describe('b2m run (tiny twin, end to end)', () => {
       'encoding metrics',
     );
     assert.ok(existsSync(join(out, 'encoding', 'sub-001', 'encoding.json')));
+    // The published encoding keeps its test time courses and names its atlas (for the studio).
+    const enc = JSON.parse(readFileSync(join(out, 'encoding', 'sub-001', 'encoding.json'), 'utf8'));
+    for (const f of [enc.timecourses.voxels, enc.timecourses.measured, enc.timecourses.predicted])
+      assert.ok(existsSync(join(out, 'encoding', 'sub-001', f)), f);
+    assert.ok(existsSync(join(enc.dataset, enc.roiAtlas.dseg)), 'atlas');
     assert.ok(existsSync(join(out, 'report.html')));
     assert.ok(metrics.retrieval?.['whole-cortex'], 'retrieval metrics');
     const pred = readNpy(join(out, 'predictions', 'sub-001', 'whole-cortex', 'pred_test.npy'));

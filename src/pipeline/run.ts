@@ -247,6 +247,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
               fwer: config.encode.fwer,
               // Only when asked, so the keys of existing runs do not change.
               ...(config.encode.banded ? { banded: true, bandedIter: config.encode.bandedIter } : {}),
+              timecourseVoxels: config.encode.timecourseVoxels,
               windows: preprocess.window,
               preprocess,
             },

@@ -87,8 +87,18 @@ export const EncodingSummarySchema = z.looseObject({
   ),
   noiseCeiling: z.string().optional(),
   preferred: z.looseObject({ dseg: z.string(), labels: z.string() }).optional(),
+  /**
+   * Kept test time courses: `voxels` (int32 grid offsets in the r maps' grid), `measured` and
+   * `predicted` (n_time × n_voxels float32) from `space`; `predictedBySpace` names every space's.
+   */
   timecourses: z
-    .looseObject({ space: z.string(), voxels: z.string(), measured: z.string(), predicted: z.string() })
+    .looseObject({
+      space: z.string(),
+      voxels: z.string(),
+      measured: z.string(),
+      predicted: z.string(),
+      predictedBySpace: z.record(z.string(), z.string()).optional(),
+    })
     .optional(),
   rois: z
     .array(
@@ -128,17 +138,22 @@ interface EncodeStageSummary {
   spaces: Array<{ name: string; label: string; files: Record<string, string> }>;
   noiseCeiling?: { files?: Record<string, string> };
   preferred?: { file: string; labels: string };
+  /** Relative to the dataset root (or absolute). */
+  roiAtlas?: { dseg: string; labels: string };
+  timecourses?: EncodingSummary['timecourses'];
   hierarchy?: Array<{ roi: string; voxels: number; meanR: Record<string, number> }>;
 }
 
 /**
  * Reads the encoding stage's summary into the report's view of it (maps by space,
- * anatomy as an absolute path, ROI rows); anything else passes through unchanged.
+ * anatomy and atlas as absolute paths, ROI rows, kept time courses); anything else
+ * passes through unchanged.
  */
 export function fromEncodeStage(v: unknown): unknown {
   const e = v as Partial<EncodeStageSummary>;
   if (e?.kind !== 'encoding' || !Array.isArray(e.spaces) || typeof e.spaces[0] !== 'object') return v;
   const stage = e as EncodeStageSummary;
+  const inDataset = (p: string) => (isAbsolute(p) ? p : join(stage.dataset, p));
   return {
     subject: stage.subject,
     space: stage.space,
@@ -152,6 +167,10 @@ export function fromEncodeStage(v: unknown): unknown {
     ),
     noiseCeiling: stage.noiseCeiling?.files?.ceiling,
     preferred: stage.preferred ? { dseg: stage.preferred.file, labels: stage.preferred.labels } : undefined,
+    roiAtlas: stage.roiAtlas
+      ? { dseg: inDataset(stage.roiAtlas.dseg), labels: inDataset(stage.roiAtlas.labels) }
+      : undefined,
+    timecourses: stage.timecourses,
     rois: (stage.hierarchy ?? []).map((h) => ({ roi: h.roi, nVoxels: h.voxels, meanR: h.meanR })),
   };
 }

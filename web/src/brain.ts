@@ -124,6 +124,8 @@ export async function initBrain(run: RunView): Promise<void> {
     if (!mm || !current) return;
     const my = ++seq;
     const q = new URLSearchParams({ subject: current, x: String(mm[0]), y: String(mm[1]), z: String(mm[2]) });
+    // The time course shows the prediction of the space on screen (the server falls back to its default).
+    if (mapSel.value.startsWith('r: ')) q.set('space', mapSel.value.slice(3));
     fetch(`/api/voxel?${q}`)
       .then((r) => r.json())
       .then((d: VoxelInfo) => {
@@ -165,7 +167,8 @@ function showVoxel(box: HTMLElement, d: VoxelInfo): void {
   const rows: Array<[string, string]> = [
     ['position (mm)', d.mm.map((v) => v.toFixed(1)).join(', ')],
     ['voxel', d.voxel ? d.voxel.join(', ') : 'outside the maps'],
-    ['ROI', d.roi ?? '–'],
+    // No label: the point lies outside the atlas's labelled voxels (outside the brain, on this grid).
+    ['ROI', d.roi ?? (d.atlas ? 'outside the atlas' : 'no atlas in this run')],
     ...Object.entries(d.r).map(([s, v]): [string, string] => [`r ${s}`, fmt(v)]),
     ['noise ceiling', fmt(d.noiseCeiling)],
     ['preferred space', d.preferred ?? '–'],

@@ -41,6 +41,8 @@ export interface VoxelInfo {
   mm: [number, number, number];
   voxel: [number, number, number] | null;
   roi: string | null;
+  /** Whether the run names an atlas (a null roi is then "outside the atlas"). */
+  atlas: boolean;
   r: Record<string, number | null>;
   noiseCeiling: number | null;
   preferred: string | null;

@@ -32,6 +32,7 @@ interface EncodeFlags {
   bandedIter: string;
   raw?: boolean;
   regressGlobal?: boolean;
+  timecourseVoxels: string;
   quiet?: boolean;
 }
 
@@ -111,6 +112,12 @@ async function encodeCommand(f: EncodeFlags): Promise<void> {
       regressGlobal: f.regressGlobal,
       banded: f.banded ?? false,
       bandedIter: number(f.bandedIter, '--banded-iter', (v) => Number.isInteger(v) && v >= 1, 'e.g. 20'),
+      timecourseVoxels: number(
+        f.timecourseVoxels,
+        '--timecourse-voxels',
+        (v) => Number.isInteger(v) && v >= 0,
+        'e.g. 2000 (0: none)',
+      ),
     },
   });
   const lines = s.spaces.map(
@@ -177,6 +184,11 @@ export function registerEncode(program: Command): void {
       'kernel-weight candidates of the banded random search',
       String(ENCODE_DEFAULTS.bandedIter),
     )
+    .option(
+      '--timecourse-voxels <N>',
+      'most voxels whose test time courses are kept for the studio (cortical, else best r; 0: none)',
+      String(ENCODE_DEFAULTS.timecourseVoxels),
+    )
     .option('-q, --quiet', 'no progress')
     .addHelpText(
       'after',
@@ -184,6 +196,8 @@ export function registerEncode(program: Command): void {
 Writes into DIR/encoding/sub-XXX/: per space …_feat-<space>_stat-{r,nr,r2,logp,alpha}_statmap.nii.gz and
 …_desc-significant_mask.nii.gz, the noise ceiling (…_stat-ev / _stat-ceiling), the preferred space
 (…_desc-preferred_dseg.nii.gz + .tsv), per-ROI tables sub-XXX_feat-<space>_roi.csv (Destrieux names),
+the kept test time courses (…_desc-timecourses_voxels.npy, …_desc-measured_timecourses.npy,
+…_feat-<space>_desc-predicted_timecourses.npy: n_test × n_voxels, for b2m studio),
 models/feat-<space>/ (coef per voxel, delays, standardisation) and encoding.json. With --banded, also the
 model banded(<a>,<b>,…) (…_feat-banded<a><b>_…, kernel weights …_desc-<space>_stat-gamma_statmap.nii.gz),
 unique R² per space (…_feat-<space>_desc-unique_stat-r2_statmap.nii.gz), the shared R²

@@ -30,7 +30,8 @@ export const encodeStage: Stage<
   EncodeStageOutput
 > = {
   name: 'encode',
-  version: 1,
+  // 2: keeps test time courses and names the atlas in encoding.json.
+  version: 2,
   async run() {
     throw new Error('the encode stage computes into its folder (produce)');
   },

@@ -225,7 +225,8 @@ export async function startStudio(opts: StudioOptions): Promise<Studio> {
         v = new SubjectVoxels(e);
         voxels.set(sub, v);
       }
-      return json(res, 200, await v.at(x as number, y as number, z as number));
+      const space = params.get('space') ?? undefined;
+      return json(res, 200, await v.at(x as number, y as number, z as number, space));
     }
     const anat = /^\/api\/anatomy\/(sub-[A-Za-z0-9]+)\/anatomy\.nii\.gz$/.exec(path);
     if (anat) {

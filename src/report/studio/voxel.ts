@@ -16,9 +16,13 @@ export interface VoxelInfo {
   mm: [number, number, number];
   /** Voxel (i, j, k) in the first r map's grid, or null outside it. */
   voxel: [number, number, number] | null;
+  /** The atlas label's name; null where the atlas has no label (0: outside the brain, or no atlas). */
   roi: string | null;
+  /** Whether the run names an atlas at all (so a null `roi` means "outside the atlas", not "unknown"). */
+  atlas: boolean;
   r: Record<string, number | null>;
   noiseCeiling: number | null;
+  /** The preferred-space label's name (`none` where no space is significant); null outside the map. */
   preferred: string | null;
   timecourse: { space: string; measured: number[]; predicted: number[] } | null;
 }
@@ -26,6 +30,7 @@ export interface VoxelInfo {
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
 
 interface TimeCourses {
+  /** The summary's default space; `predicted` holds every space the stage kept. */
   space: string;
   /** Linear voxel index (in the space's r-map grid) → column of the n_time × n_kept matrices. */
   index: Map<number, number>;
@@ -33,7 +38,7 @@ interface TimeCourses {
   n: number;
   /** n_time × n_kept, row-major. */
   measured: Float32Array;
-  predicted: Float32Array;
+  predicted: Map<string, Float32Array>;
 }
 
 /** Lazily loaded images of one subject (loaded on the first click). */
@@ -67,16 +72,23 @@ export class SubjectVoxels {
       if (t && [t.voxels, t.measured, t.predicted].every((f) => existsSync(p(f)))) {
         const vox = await readNpy(p(t.voxels));
         const meas = await readNpy(p(t.measured));
-        const pred = await readNpy(p(t.predicted));
         const index = new Map<number, number>();
         for (let c = 0; c < vox.data.length; c++) index.set(Number(vox.data[c]), c);
+        const files = { ...t.predictedBySpace, [t.space]: t.predicted };
+        const predicted = new Map<string, Float32Array>();
+        for (const [s, f] of Object.entries(files)) {
+          if (!existsSync(p(f))) continue;
+          const pred = await readNpy(p(f));
+          if (pred.shape.join() !== meas.shape.join()) continue;
+          predicted.set(s, Float32Array.from(pred.data as ArrayLike<number>));
+        }
         tc = {
           space: t.space,
           index,
           T: meas.shape[0] as number,
           n: meas.shape[1] as number,
           measured: Float32Array.from(meas.data as ArrayLike<number>),
-          predicted: Float32Array.from(pred.data as ArrayLike<number>),
+          predicted,
         };
       }
       return {
@@ -92,7 +104,8 @@ export class SubjectVoxels {
     return this.loaded;
   }
 
-  async at(x: number, y: number, z: number): Promise<VoxelInfo> {
+  /** What lies at (x, y, z) mm; the time course's prediction is from `space` when it was kept, else the default space. */
+  async at(x: number, y: number, z: number, space?: string): Promise<VoxelInfo> {
     const d = await this.load();
     const r: Record<string, number | null> = {};
     for (const [s, m] of d.maps) r[s] = finite(m.at(x, y, z));
@@ -109,17 +122,19 @@ export class SubjectVoxels {
     const prefIdx = d.pref ? d.pref.s.at(x, y, z) : Number.NaN;
     let timecourse: VoxelInfo['timecourse'] = null;
     if (d.tc) {
-      const m = d.maps.get(d.tc.space);
+      const s = space && d.tc.predicted.has(space) ? space : d.tc.space;
+      const m = d.maps.get(s) ?? first;
       const v = m ? m.index(x, y, z) : -1;
       const c = v >= 0 ? d.tc.index.get(v) : undefined;
-      if (c !== undefined) {
+      const pred = d.tc.predicted.get(s);
+      if (c !== undefined && pred) {
         const measured: number[] = [];
         const predicted: number[] = [];
         for (let t = 0; t < d.tc.T; t++) {
           measured.push(d.tc.measured[t * d.tc.n + c] as number);
-          predicted.push(d.tc.predicted[t * d.tc.n + c] as number);
+          predicted.push(pred[t * d.tc.n + c] as number);
         }
-        timecourse = { space: d.tc.space, measured, predicted };
+        timecourse = { space: s, measured, predicted };
       }
     }
     return {
@@ -130,10 +145,12 @@ export class SubjectVoxels {
         Number.isFinite(roiIdx) && roiIdx > 0
           ? (d.atlas?.names.get(Math.round(roiIdx)) ?? String(roiIdx))
           : null,
+      atlas: d.atlas !== undefined,
       r,
       noiseCeiling: d.nc ? finite(d.nc.at(x, y, z)) : null,
+      // Index 0 is named by the table too ("none": significant in no space).
       preferred:
-        Number.isFinite(prefIdx) && prefIdx > 0
+        Number.isFinite(prefIdx) && (prefIdx > 0 || d.pref?.names.has(0))
           ? (d.pref?.names.get(Math.round(prefIdx)) ?? String(prefIdx))
           : null,
       timecourse,
