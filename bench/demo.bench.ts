@@ -19,7 +19,8 @@ const root = mkdtempSync(join(tmpdir(), 'b2m-bench-demo-'));
 const env = {
   ...process.env,
   B2M_CACHE_DIR: join(root, 'cache'),
-  GLIBC_TUNABLES: process.env.GLIBC_TUNABLES ?? 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736',
+  GLIBC_TUNABLES:
+    process.env.GLIBC_TUNABLES ?? 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736',
 };
 
 function demo(out: string): { seconds: number; peakGiB: number } {

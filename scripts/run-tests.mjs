@@ -35,7 +35,8 @@ if (files.length === 0) {
 // on virtual machines that hand freed pages back to the host (free page reporting),
 // touching fresh memory costs ≈ 15 ms per MB, which made large temporaries the main cost
 // of the ridge folds. The same setting as `npm run demo` (README, "Performance").
-const GLIBC_TUNABLES = process.env.GLIBC_TUNABLES ?? 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736';
+const GLIBC_TUNABLES =
+  process.env.GLIBC_TUNABLES ?? 'glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=68719476736';
 const res = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...flags, ...files], {
   stdio: 'inherit',
   env: { ...process.env, GLIBC_TUNABLES },

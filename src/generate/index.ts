@@ -1,13 +1,17 @@
 /**
  * Generation: conditioning probes (embedding → musical attributes), generators
- * behind one registry (`composer`, `anchored`), and the stage entry points the
+ * behind one registry (`composer`, `anchored`, `musicgen`), and the stage entry points the
  * pipeline calls. Reconstruction metrics live in src/evaluate/reconstruction/.
  */
 export { type MusicAttributes, parseAttributesTsv, readAttributesTsv } from './attributes.js';
+export { CAPTION_SPACE_DIM, CaptionPrompter, type PromptNeighbour } from './captions.js';
+export { checkGenerators } from './check.js';
 export { anchoredGenerator, composerGenerator, cosine } from './composer.js';
 export { type CandidateRequest, sampleRequest } from './condition.js';
 export { fitLogistic, type LogisticModel, predictLogistic } from './logistic.js';
 export { checkModelFolder, MUSICGEN_FILES, onnxProblem } from './model-folder.js';
+export { musicgenGenerator } from './musicgen.js';
+export { writeStandinMusicgen } from './musicgen-standin.js';
 export {
   AttributeProbes,
   fitAttributeProbes,
@@ -37,4 +41,5 @@ export type {
   GenerationTarget,
   Generator,
   GeneratorContext,
+  PromptRecord,
 } from './types.js';

@@ -50,6 +50,24 @@ export interface AnalyseResult {
   summary: AcousticSummary;
 }
 
+/** Embedding of given samples (audio a neural generator made in the main thread). */
+export interface EmbedJob {
+  kind: 'embed';
+  index: number;
+  samples: Float32Array;
+  sampleRate: number;
+  windows: WindowSpec;
+}
+
+export interface EmbedResult {
+  kind: 'embed';
+  index: number;
+  /** Raw window embeddings: rows × cols. */
+  rows: number;
+  cols: number;
+  embedding: Float32Array;
+}
+
 /** MP3 encoding of given samples (lamejs is slow: it runs on the pool too). */
 export interface Mp3Job {
   kind: 'mp3';
@@ -65,8 +83,8 @@ export interface Mp3Result {
   bytes: Uint8Array;
 }
 
-export type Job = CandidateJob | AnalyseJob | Mp3Job;
-export type JobResult = CandidateResult | AnalyseResult | Mp3Result;
+export type Job = CandidateJob | AnalyseJob | Mp3Job | EmbedJob;
+export type JobResult = CandidateResult | AnalyseResult | Mp3Result | EmbedResult;
 
 export interface CandidateResult {
   kind: 'candidate';
@@ -96,7 +114,16 @@ export class CandidateRunner {
       const { bytes } = await encodeMp3(job.samples, job.sampleRate, { kbps: job.kbps });
       return { kind: 'mp3', index: job.index, bytes };
     }
+    if (job.kind === 'embed') return this.embedSamples(job);
     return job.kind === 'analyse' ? this.analyse(job) : this.candidate(job);
+  }
+
+  async embedSamples(job: EmbedJob): Promise<EmbedResult> {
+    this.embedder ??= createEmbedder(this.settings.embedder, this.settings.embedderOptions);
+    const emb = await this.embedder;
+    const x = prepareAudio({ sampleRate: job.sampleRate, channels: [job.samples] }, emb.sampleRate);
+    const E = await emb.embed(x, job.windows);
+    return { kind: 'embed', index: job.index, rows: E.rows, cols: E.cols, embedding: E.data };
   }
 
   async analyse(job: AnalyseJob): Promise<AnalyseResult> {

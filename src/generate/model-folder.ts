@@ -7,7 +7,7 @@
  * weights is the loader's to find.
  *
  * The file list is the transformers.js layout of a MusicGen export (see
- * docs/generation.md). No generator uses it yet: the `musicgen` adapter is not built.
+ * docs/generation.md); the `musicgen` generator and the run-config check use it.
  */
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';

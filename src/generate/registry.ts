@@ -5,11 +5,13 @@
 import { UserError } from '../util/errors.js';
 import { unknownNameHint } from '../util/nearest.js';
 import { anchoredGenerator, composerGenerator } from './composer.js';
+import { musicgenGenerator } from './musicgen.js';
 import type { Generator } from './types.js';
 
 export const GENERATORS: Readonly<Record<string, Generator>> = {
   composer: composerGenerator,
   anchored: anchoredGenerator,
+  musicgen: musicgenGenerator,
 };
 
 export const DEFAULT_GENERATOR = 'composer';

@@ -38,8 +38,10 @@ import { UserError } from '../util/errors.js';
 import { type ProgressSink, silentProgress } from '../util/progress.js';
 import { Rng } from '../util/rng.js';
 import type { MusicAttributes } from './attributes.js';
+import { CaptionPrompter } from './captions.js';
 import { checkContext } from './composer.js';
 import type { AnalyseJob, AnalyseResult, Mp3Job, Mp3Result } from './job.js';
+import { checkMusicgenContext } from './musicgen.js';
 import { JobPool } from './pool.js';
 import { type AttributeProbes, fitAttributeProbes, type ProbeOptions, type ProbeScore } from './probes.js';
 import { generatorByName } from './registry.js';
@@ -83,6 +85,11 @@ export interface PrepareGenerationInput {
   soundfont?: string;
   /** The twin's music seed (tracks.json `seed`), for the `anchored` generator. */
   anchorSeed?: number;
+  /**
+   * Captions by clip id (`stimuli/captions.tsv`), for text-prompted generators
+   * (`musicgen`): only those of the training stimuli in `training` are used.
+   */
+  captions?: ReadonlyMap<string, string>;
   progress?: ProgressSink;
 }
 
@@ -103,6 +110,35 @@ export interface GenerationShared {
   pool: JobPool;
   /** generator name → baselines, filled on first use. */
   baselines: Map<string, { oracle: Baseline; random: Baseline; randomSources: string[] }>;
+  /** Embedding → caption prompts, fitted on first use by a text-prompted generator. */
+  prompter?: Promise<CaptionPrompter | undefined>;
+}
+
+/**
+ * The caption prompter of the run: fitted on the training STIMULI that have a
+ * caption (never library tracks, never test clips); undefined without captions.
+ */
+function prompterOf(shared: GenerationShared): Promise<CaptionPrompter | undefined> {
+  shared.prompter ??= (async () => {
+    const caps = shared.input.captions;
+    if (!caps) return undefined;
+    const { embeddings, attributes } = shared.input.training;
+    const rows = attributes.flatMap((a, i) => (a.role !== 'library' && caps.get(a.id)?.trim() ? [i] : []));
+    if (rows.length === 0) return undefined;
+    const E = Matrix.zeros(rows.length, embeddings.cols, 'float64');
+    rows.forEach((i, r) => {
+      E.data.set(embeddings.row(i), r * E.cols);
+    });
+    return CaptionPrompter.fit(
+      {
+        ids: rows.map((i) => attributes[i]!.id),
+        embeddings: E,
+        captions: rows.map((i) => caps.get(attributes[i]!.id) as string),
+      },
+      shared.input.seed ?? 0,
+    );
+  })();
+  return shared.prompter;
 }
 
 function checkTrainingIsNotTest(clips: readonly TestClip[], attrs: readonly MusicAttributes[]): void {
@@ -217,6 +253,8 @@ export interface GenerateOptions {
     brain: Readonly<Record<string, readonly string[]>>;
     oracle: Readonly<Record<string, readonly string[]>>;
   };
+  /** Folder of a neural generator's weights (`generate.modelDir`), for `musicgen`. */
+  modelDir?: string;
 }
 
 export interface GenerateForSubjectInput {
@@ -320,8 +358,10 @@ async function writeClips(
         clip: c.clip,
         kept: c.kept,
         score: kept?.score,
-        conditionedOn: kept?.request,
-        composed: kept?.composed,
+        ...(kept?.request ? { conditionedOn: kept.request } : {}),
+        ...(kept?.prompt ? { prompt: kept.prompt } : {}),
+        ...(kept?.settings ? { settings: kept.settings } : {}),
+        ...(kept?.composed ? { composed: kept.composed } : {}),
         attributes: c.attributes,
         ...extra(i),
       };
@@ -360,10 +400,16 @@ export async function generateForSubject(input: GenerateForSubjectInput): Promis
     pool: shared.pool,
     select,
     brain: opts.brain,
+    ...(opts.modelDir ? { modelDir: opts.modelDir } : {}),
     progress: input.progress,
   };
   // Everything that can be refused is refused before any work or write.
   checkContext(ctx);
+  if (names.includes('musicgen')) {
+    const prompter = await prompterOf(shared);
+    if (prompter) ctx.prompter = prompter;
+    await checkMusicgenContext(ctx);
+  }
   if (names.includes('anchored')) {
     const missing = clips.filter(
       (c) => !opts.anchors?.brain[c.id]?.length || !opts.anchors?.oracle[c.id]?.length,

@@ -8,6 +8,7 @@ import type { WindowSpec } from '../embed/types.js';
 import type { Matrix } from '../linalg/matrix.js';
 import type { TrackAttributes } from '../synth/music/index.js';
 import type { ProgressSink } from '../util/progress.js';
+import type { CaptionPrompter, PromptNeighbour } from './captions.js';
 import type { CandidateRequest } from './condition.js';
 import type { JobPool } from './pool.js';
 import type { PredictedAttributes } from './probes.js';
@@ -60,7 +61,21 @@ export interface GeneratorContext {
   /** Which score keeps a candidate: cosine to the target embedding, or the brain's. */
   select: 'embedding' | 'brain';
   brain?: BrainSelection;
+  /** Folder of a neural generator's weights (`generate.modelDir`; `musicgen` needs it). */
+  modelDir?: string;
+  /** Embedding → caption prompts, fitted on training clips (text-conditioned generators need it). */
+  prompter?: CaptionPrompter;
   progress?: ProgressSink;
+}
+
+/** What a text-conditioned candidate was prompted with, and how it was sampled. */
+export interface PromptRecord {
+  text: string;
+  /** The training clip the caption belongs to, and its cosine to the target in caption space. */
+  source: PromptNeighbour['clip'];
+  similarity: number;
+  /** Rank of that clip among the target's nearest captions (0 = nearest). */
+  rank: number;
 }
 
 /** One drawn candidate, as the record keeps it. */
@@ -70,9 +85,14 @@ export interface CandidateRecord {
   score: number;
   /** Pearson r between predicted and measured brain response (when a brain selection ran). */
   brainScore?: number;
-  request: CandidateRequest;
-  /** What was composed, measured from the notes. */
-  composed: Pick<
+  /** The composer's request (composer, anchored). */
+  request?: CandidateRequest;
+  /** The text prompt (musicgen). */
+  prompt?: PromptRecord;
+  /** Sampling settings of a neural generator (seed, tokens, guidance…), as passed to it. */
+  settings?: Record<string, number | string | boolean>;
+  /** What was composed, measured from the notes (composer, anchored). */
+  composed?: Pick<
     TrackAttributes,
     | 'genre'
     | 'tempo'

@@ -14,9 +14,11 @@ parentPort?.on('message', async (job: Job) => {
     const transfer =
       r.kind === 'candidate'
         ? [r.samples.buffer, r.embedding.buffer]
-        : r.kind === 'mp3'
-          ? [r.bytes.buffer]
-          : [];
+        : r.kind === 'embed'
+          ? [r.embedding.buffer]
+          : r.kind === 'mp3'
+            ? [r.bytes.buffer]
+            : [];
     parentPort?.postMessage({ ok: true, result: r }, transfer as ArrayBuffer[]);
   } catch (e) {
     parentPort?.postMessage({ ok: false, index: job.index, message: (e as Error).stack ?? String(e) });

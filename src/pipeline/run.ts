@@ -18,6 +18,7 @@ import { type EncodingSummary, resolveFeatureSpaces } from '../encode/index.js';
 import { RunMatrixCache } from '../fmri/cache.js';
 import { type Design, loadDesign } from '../fmri/design.js';
 import { resolvePreprocessOptions } from '../fmri/preprocess/options.js';
+import { checkGenerators } from '../generate/check.js';
 import { writeNpy } from '../io/npy.js';
 import { getBackend } from '../linalg/index.js';
 import { writeReport } from '../report/report.js';
@@ -49,6 +50,7 @@ import { encodeStage } from './stages/encode.js';
 import {
   anchorSeedOf,
   attributesPath,
+  captionsPath,
   type GenerateStageOptions,
   type GenerateStageOutput,
   generateStage,
@@ -108,6 +110,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   const alphas =
     typeof config.decode.alphas === 'string' ? parseAlphas(config.decode.alphas) : config.decode.alphas;
   validateAlphas(alphas);
+  if (config.generate.enabled) await checkGenerators(config.generate);
   const preprocess = resolvePreprocessOptions({
     delayScans: config.preprocess.delayScans,
     zscore: config.preprocess.zscore,
@@ -278,6 +281,10 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
           attributes: { path: attributes, hash: await hashFile(attributes) },
           anchorSeed: await anchorSeedOf(root),
           encodings: [...encodeJobs.values()].map(outputOf),
+          captions:
+            config.generate.generators.includes('musicgen') && existsSync(captionsPath(root))
+              ? { path: captionsPath(root), hash: await hashFile(captionsPath(root)) }
+              : null,
         },
         {
           generate: config.generate,

@@ -12,7 +12,7 @@
  * ModelProto{ir_version 1, producer_name 2, graph 7, opset_import 8},
  * GraphProto{node 1, name 2, initializer 5, input 11, output 12},
  * NodeProto{input 1, output 2, name 3, op_type 4, attribute 5},
- * AttributeProto{name 1, f 2, i 3, s 4, floats 7, ints 8, type 20},
+ * AttributeProto{name 1, f 2, i 3, s 4, g 6, floats 7, ints 8, type 20},
  * TensorProto{dims 1, data_type 2, name 8, raw_data 9},
  * ValueInfoProto{name 1, type 2}, TypeProto{tensor_type 1}, TypeProto.Tensor{elem_type 1, shape 2},
  * TensorShapeProto{dim 1}, Dimension{dim_value 1, dim_param 2}, OperatorSetIdProto{domain 1, version 2}.
@@ -35,13 +35,14 @@ export interface OnnxTensor {
   type?: OnnxElemType;
 }
 
-/** An attribute value: a number is INT unless listed in `floats`; arrays are INTS. */
+/** An attribute value: a number is INT unless listed in `floats`; arrays are INTS; `g` a subgraph (If, Loop). */
 export type OnnxAttr =
   | { i: number }
   | { f: number }
   | { s: string }
   | { ints: readonly number[] }
-  | { floats: readonly number[] };
+  | { floats: readonly number[] }
+  | { g: OnnxGraph };
 
 export interface OnnxNode {
   op: string;
@@ -173,6 +174,7 @@ function attributeMessage(name: string, a: OnnxAttr): Message {
   if ('i' in a) return m.int(3, a.i).int(20, 2);
   if ('f' in a) return m.float(2, a.f).int(20, 1);
   if ('s' in a) return m.string(4, a.s).int(20, 3);
+  if ('g' in a) return m.message(6, graphMessage(a.g)).int(20, 5);
   if ('ints' in a) {
     for (const v of a.ints) m.int(8, v);
     return m.int(20, 7);
@@ -200,14 +202,20 @@ function valueInfoMessage(v: OnnxValueInfo): Message {
   return new Message().string(1, v.name).message(2, new Message().message(1, tensorType));
 }
 
-/** Encodes a complete ONNX model file (the bytes `InferenceSession.create` accepts). */
-export function encodeOnnxModel(graph: OnnxGraph, opts: OnnxModelOptions = {}): Uint8Array {
+/** A GraphProto; a subgraph (an If branch) may read any value of its enclosing graph by name. */
+function graphMessage(graph: OnnxGraph): Message {
   const g = new Message();
   for (const n of graph.nodes) g.message(1, nodeMessage(n));
   g.string(2, graph.name);
   for (const t of graph.initializers) g.message(5, tensorMessage(t));
   for (const v of graph.inputs) g.message(11, valueInfoMessage(v));
   for (const v of graph.outputs) g.message(12, valueInfoMessage(v));
+  return g;
+}
+
+/** Encodes a complete ONNX model file (the bytes `InferenceSession.create` accepts). */
+export function encodeOnnxModel(graph: OnnxGraph, opts: OnnxModelOptions = {}): Uint8Array {
+  const g = graphMessage(graph);
   const model = new Message()
     .int(1, opts.irVersion ?? 7)
     .string(2, opts.producer ?? 'brain2music')

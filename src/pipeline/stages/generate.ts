@@ -52,6 +52,8 @@ export interface GenerateStageInputs {
   anchorSeed: number | null;
   /** Encoding outputs of the subjects that have them: best-of-N by the predicted brain response. */
   encodings: Array<EncodeStageOutput & Artifact>;
+  /** The dataset's `stimuli/captions.tsv` (path and content hash), which prompts `musicgen`; null without one. */
+  captions?: { path: string; hash: string } | null;
 }
 
 export interface GenerateStageOptions {
@@ -79,6 +81,10 @@ export function generationUnavailable(datasetRoot: string, hasLibrary: boolean):
 
 export function attributesPath(datasetRoot: string): string {
   return join(datasetRoot, 'stimuli', 'attributes.tsv');
+}
+
+export function captionsPath(datasetRoot: string): string {
+  return join(datasetRoot, 'stimuli', 'captions.tsv');
 }
 
 /** The twin's music seed, when the dataset is the twin (the anchored generator re-composes its tracks). */
@@ -151,6 +157,7 @@ export const generateStage: Stage<GenerateStageInputs, GenerateStageOptions, Gen
       seed: o.seed,
       soundfont: o.generate.soundfont,
       anchorSeed: inputs.anchorSeed ?? undefined,
+      ...(inputs.captions ? { captions: await readCaptionsTable(inputs.captions.path) } : {}),
       progress: ctx.progress,
     });
     const perGenerator: Record<string, Record<string, MetricSet>> = {};
@@ -180,6 +187,7 @@ export const generateStage: Stage<GenerateStageInputs, GenerateStageOptions, Gen
             seed: o.seed,
             select: o.generate.select,
             ...(brain ? { brain } : {}),
+            ...(o.generate.modelDir ? { modelDir: o.generate.modelDir } : {}),
           },
           outDir: dir,
           progress: ctx.progress,
@@ -238,6 +246,27 @@ async function brainSelection(
     if (sel) return sel;
   }
   return null;
+}
+
+/** `stimuli/captions.tsv` → caption by clip id (every row; the prompter keeps training stimuli only). */
+async function readCaptionsTable(path: string): Promise<Map<string, string>> {
+  const lines = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '').split(/\r?\n/);
+  const head = (lines[0] ?? '').split('\t');
+  const idCol = head.indexOf('id');
+  const capCol = ['caption', 'text', 'description'].map((c) => head.indexOf(c)).find((i) => i >= 0) ?? -1;
+  if (idCol < 0 || capCol < 0)
+    throw new UserError(`captions table needs columns id and caption, has ${head.join(', ')}`, {
+      file: path,
+      line: 1,
+      hint: 'first line: id<TAB>caption',
+    });
+  const out = new Map<string, string>();
+  for (const l of lines.slice(1)) {
+    if (!l.trim()) continue;
+    const cells = l.split('\t');
+    out.set(cells[idCol] ?? '', cells[capCol] ?? '');
+  }
+  return out;
 }
 
 function fmt(v: number | null | undefined): string {
