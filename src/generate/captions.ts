@@ -12,6 +12,7 @@
  * never shape the text space, the map or the pool of prompts.
  */
 import { TfidfSvdEmbedder } from '../embed/text/tfidf.js';
+import { cosine } from '../evaluate/correlation.js';
 import { Matrix } from '../linalg/matrix.js';
 import { fitRidgeCV } from '../ridge/index.js';
 import type { RidgeModel } from '../ridge/model.js';
@@ -36,20 +37,6 @@ export interface CaptionTrainingSet {
   /** Standardised clip-level embeddings: n_clips × dim. */
   embeddings: Matrix;
   captions: readonly string[];
-}
-
-function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    ab += x * y;
-    aa += x * x;
-    bb += y * y;
-  }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
 }
 
 export class CaptionPrompter {

@@ -6,7 +6,7 @@
  * and the best kept by cosine to the target embedding (or by the brain).
  */
 
-import { pearson } from '../evaluate/correlation.js';
+import { cosine, pearson } from '../evaluate/correlation.js';
 import { Matrix } from '../linalg/matrix.js';
 import { type Genre, isGenre } from '../synth/music/index.js';
 import { UserError } from '../util/errors.js';
@@ -20,21 +20,6 @@ import type {
   Generator,
   GeneratorContext,
 } from './types.js';
-
-/** Cosine similarity of two vectors (0 when either is all zeros). */
-export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] as number;
-    const y = b[i] as number;
-    ab += x * y;
-    aa += x * x;
-    bb += y * y;
-  }
-  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
-}
 
 export function checkContext(ctx: GeneratorContext): void {
   if (!Number.isInteger(ctx.candidates) || ctx.candidates < 1)
@@ -163,18 +148,22 @@ async function generateBest(
       embedding: kept.embedding,
       candidates: s.candidates.sort((a, b) => a.index - b.index),
       attributes: s.target.attributes,
-      ...(other
-        ? {
-            alternative: {
-              select: ctx.select === 'brain' ? 'embedding' : 'brain',
-              index: other.index,
-              audio: other.audio,
-              embedding: other.embedding,
-            },
-          }
-        : {}),
+      ...alternativeOf(ctx.select, other),
     };
   });
+}
+
+/**
+ * The `alternative` of a generated clip: the best candidate by the score that did not
+ * decide `kept` (none when candidates were not scored by the brain).
+ */
+export function alternativeOf(
+  select: GeneratorContext['select'],
+  other: { index: number; audio: Float32Array; embedding: Float32Array } | null | undefined,
+): Pick<GeneratedClip, 'alternative'> {
+  if (!other) return {};
+  const { index, audio, embedding } = other;
+  return { alternative: { select: select === 'brain' ? 'embedding' : 'brain', index, audio, embedding } };
 }
 
 export const composerGenerator = bestOfN(

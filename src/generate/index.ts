@@ -3,10 +3,12 @@
  * behind one registry (`composer`, `anchored`, `musicgen`), and the stage entry points the
  * pipeline calls. Reconstruction metrics live in src/evaluate/reconstruction/.
  */
+
+export { cosine } from '../evaluate/correlation.js';
 export { type MusicAttributes, parseAttributesTsv, readAttributesTsv } from './attributes.js';
 export { CAPTION_SPACE_DIM, CaptionPrompter, type PromptNeighbour } from './captions.js';
 export { checkGenerators } from './check.js';
-export { anchoredGenerator, composerGenerator, cosine } from './composer.js';
+export { anchoredGenerator, composerGenerator } from './composer.js';
 export { type CandidateRequest, sampleRequest } from './condition.js';
 export { fitLogistic, type LogisticModel, predictLogistic } from './logistic.js';
 export { checkModelFolder, MUSICGEN_FILES, onnxProblem } from './model-folder.js';

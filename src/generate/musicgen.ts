@@ -21,12 +21,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resample } from '../audio/resample.js';
 import { loadTransformersOffline } from '../embed/clap/clap.js';
-import { pearson } from '../evaluate/correlation.js';
+import { cosine, pearson } from '../evaluate/correlation.js';
 import { Matrix } from '../linalg/matrix.js';
 import { UserError } from '../util/errors.js';
 import { hashJson } from '../util/hash.js';
 import { PROMPT_NEIGHBOURS, type PromptNeighbour } from './captions.js';
-import { checkContext, cosine } from './composer.js';
+import { alternativeOf, checkContext } from './composer.js';
 import type { EmbedJob, EmbedResult } from './job.js';
 import { checkModelFolder, MUSICGEN_FILES } from './model-folder.js';
 import type {
@@ -296,16 +296,7 @@ async function generateMusicgen(
       embedding: kept.embedding,
       candidates: records,
       attributes: target.attributes,
-      ...(other
-        ? {
-            alternative: {
-              select: ctx.select === 'brain' ? 'embedding' : 'brain',
-              index: other.index,
-              audio: other.audio,
-              embedding: other.embedding,
-            },
-          }
-        : {}),
+      ...alternativeOf(ctx.select, other),
     });
   }
   ctx.progress?.finish();

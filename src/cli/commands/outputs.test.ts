@@ -16,9 +16,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { encodeAu16 } from '../../audio/au.js';
 import { writeWav } from '../../audio/wav.js';
 import { writeNifti } from '../../io/nifti/index.js';
 import { writeNpy } from '../../io/npy.js';
+import { synthesizeDataset } from '../../synth/index.js';
 import {
   b2mRefusal,
   interruptWhen,
@@ -364,3 +366,77 @@ describe('many inputs', () => {
     assert.match(msg, /missing\.nii: cannot open/);
   });
 });
+
+describe('interrupted stimuli and encode leave no temporary', () => {
+  it('stimuli: SIGINT while clips are written → exit 130, no clip list, GTZAN untouched', async () => {
+    const dir = mkdtempSync(join(root, 'stim-int-'));
+    const g = join(dir, 'gtzan');
+    mkdirSync(join(g, 'pop'), { recursive: true });
+    const clips = Array.from({ length: 40 }, (_, k) => ({
+      id: `pop.${String(k).padStart(5, '0')}`,
+      genre: 'pop',
+      track: k,
+      start: 0.5,
+      end: 5.5,
+      split: 'train',
+    }));
+    for (const c of clips) {
+      const x = Float32Array.from({ length: 22050 * 6 }, (_, i) => 0.3 * Math.sin(i / (5 + c.track)));
+      writeFileSync(join(g, 'pop', `${c.id}.au`), encodeAu16([x], 22050));
+    }
+    const design = join(dir, 'design.json');
+    writeFileSync(design, JSON.stringify({ clips }));
+    const out = join(dir, 'stim');
+    const r = await interruptWhen(
+      ['stimuli', '--gtzan', g, '--design', design, '--out', out],
+      () => tempsUnder(out).length > 0,
+    );
+    assert.ok(r.sawTemp, r.err);
+    assert.equal(r.code, 130, r.err);
+    assert.deepEqual(tempsUnder(dir), []);
+    assert.ok(!existsSync(join(out, 'stimuli.json')), 'no clip list for a half-cut set');
+    assert.equal(readdirSync(join(g, 'pop')).length, 40);
+  });
+
+  it('encode: SIGINT while the model is streamed → exit 130, no summary, the dataset untouched', async () => {
+    const dir = mkdtempSync(join(root, 'enc-int-'));
+    const dataset = join(dir, 'twin');
+    await synthesizeDataset({
+      out: dataset,
+      seed: 0,
+      subjects: 1,
+      grid: 'tiny',
+      music: 'tones',
+      runs: ['task-Training_run-01', 'task-Training_run-02', 'task-Test_run-01'],
+      libraryPerGenre: 0,
+      layout: 'fmriprep',
+    });
+    const before = listAll(dataset);
+    const out = join(dir, 'enc');
+    const r = await interruptWhen(
+      ['encode', '--dataset', dataset, '--subject', 'sub-001', '--features', 'genre', '--out', out],
+      () => tempsUnder(out).length > 0,
+      'SIGINT',
+      { env: { B2M_CACHE_DIR: join(dir, 'cache') } },
+    );
+    assert.ok(r.sawTemp, r.err);
+    assert.equal(r.code, 130, r.err);
+    assert.deepEqual(tempsUnder(dir), []);
+    assert.ok(
+      !existsSync(join(out, 'encoding', 'sub-001', 'encoding.json')),
+      'no summary of a half-written encoding',
+    );
+    assert.deepEqual(listAll(dataset), before);
+  });
+});
+
+/** Every file under `d` with its size, sorted. */
+function listAll(d: string): string[] {
+  return (readdirSync(d, { recursive: true, withFileTypes: true }) as import('node:fs').Dirent[])
+    .filter((e) => e.isFile())
+    .map((e) => {
+      const p = join(e.parentPath, e.name);
+      return `${p}:${readFileSync(p).length}`;
+    })
+    .sort();
+}
