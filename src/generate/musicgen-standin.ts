@@ -31,6 +31,7 @@ import {
   type OnnxTensor,
   type OnnxValueInfo,
 } from '../embed/onnx/writer.js';
+import { GTZAN_GENRES } from '../io/bids/genres.js';
 import { Rng } from '../util/rng.js';
 
 export interface MusicgenStandinOptions {
@@ -80,16 +81,7 @@ const WORDS = [
   'happy',
   'sad',
   'tense',
-  'blues',
-  'classical',
-  'country',
-  'disco',
-  'hiphop',
-  'jazz',
-  'metal',
-  'pop',
-  'reggae',
-  'rock',
+  ...GTZAN_GENRES,
   'piano',
   'guitar',
   'drums',

@@ -289,6 +289,15 @@ export function parseNpy(bytes: Uint8Array, file = '<memory>'): NpyArray {
 export async function readNpyHeader(
   path: string,
 ): Promise<{ shape: number[]; dtype: NpyDType; fortranOrder: boolean }> {
+  const { fh, h } = await openNpy(path);
+  await fh.close();
+  return { shape: h.shape, dtype: h.kind.dtype, fortranOrder: h.fortranOrder };
+}
+
+/** Opens a `.npy` file and parses its header (reading more when it is longer than 4 KiB); the caller closes `fh`. */
+async function openNpy(
+  path: string,
+): Promise<{ fh: Awaited<ReturnType<typeof open>>; size: number; h: ParsedHeader }> {
   let fh: Awaited<ReturnType<typeof open>>;
   try {
     fh = await open(path, 'r');
@@ -311,36 +320,17 @@ export async function readNpyHeader(
       h = parseHeader(head, path);
       if ('needBytes' in h) throw new UserError('malformed .npy header', { file: path });
     }
-    return { shape: h.shape, dtype: h.kind.dtype, fortranOrder: h.fortranOrder };
-  } finally {
+    return { fh, size, h };
+  } catch (e) {
     await fh.close();
+    throw e;
   }
 }
 
 /** Reads a `.npy` file. Errors name the file and say how to fix it. */
 export async function readNpy(path: string): Promise<NpyArray> {
-  let fh: Awaited<ReturnType<typeof open>>;
+  const { fh, size, h } = await openNpy(path);
   try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    throw new UserError(`cannot open ${path}: ${(e as Error).message}`, {
-      file: path,
-      hint: 'check the path',
-      cause: e,
-    });
-  }
-  try {
-    const size = (await fh.stat()).size;
-    let head = new Uint8Array(Math.min(size, 4096));
-    await readFully(fh, head, 0);
-    let h = parseHeader(head, path);
-    if ('needBytes' in h) {
-      if (h.needBytes > size) throw new UserError('.npy file is truncated inside its header', { file: path });
-      head = new Uint8Array(h.needBytes);
-      await readFully(fh, head, 0);
-      h = parseHeader(head, path);
-      if ('needBytes' in h) throw new UserError('malformed .npy header', { file: path });
-    }
     const need = h.count * h.kind.size;
     const have = size - h.dataOffset;
     if (have < need) {

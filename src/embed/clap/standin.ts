@@ -12,6 +12,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { GTZAN_GENRES } from '../../io/bids/genres.js';
 import { Rng } from '../../util/rng.js';
 import { encodeOnnxModel, ONNX_FLOAT, ONNX_INT64 } from '../onnx/writer.js';
 
@@ -113,16 +114,7 @@ const WORDS = [
   'dark',
   'happy',
   'sad',
-  'blues',
-  'classical',
-  'country',
-  'disco',
-  'hiphop',
-  'jazz',
-  'metal',
-  'pop',
-  'reggae',
-  'rock',
+  ...GTZAN_GENRES,
   'piano',
   'guitar',
   'drums',
