@@ -105,16 +105,35 @@ export function identificationPermutationTest(
   const rng = new Rng(opts.seed);
   const perm = new Int32Array(n);
   for (let i = 0; i < n; i++) perm[i] = i;
-  const keep = opts.keepNull ? new Float64Array(m) : undefined;
+  return permutationNull(m, observedWins, denom, 0, opts.keepNull, () => {
+    shuffleInPlace(rng, perm);
+    let wins = 0;
+    for (let i = 0; i < n; i++) wins += W[i * n + (perm[i] as number)] as number;
+    return wins;
+  });
+}
+
+/**
+ * The null distribution of a statistic from `m` draws of `draw()` (each a shuffled
+ * statistic on the scale of `observed`): p = (1 + #{null ≥ observed − tol}) / (1 + m),
+ * and the null's mean and SD on the reported scale (statistic / `denom`).
+ */
+function permutationNull(
+  m: number,
+  observed: number,
+  denom: number,
+  tol: number,
+  keepNull: boolean | undefined,
+  draw: () => number,
+): PermutationResult {
+  const keep = keepNull ? new Float64Array(m) : undefined;
   let atLeast = 0;
   let sum = 0;
   let sumSq = 0;
   for (let t = 0; t < m; t++) {
-    shuffleInPlace(rng, perm);
-    let wins = 0;
-    for (let i = 0; i < n; i++) wins += W[i * n + (perm[i] as number)] as number;
-    if (wins >= observedWins) atLeast++;
-    const acc = wins / denom;
+    const stat = draw();
+    if (stat >= observed - tol) atLeast++;
+    const acc = stat / denom;
     sum += acc;
     sumSq += acc * acc;
     if (keep) keep[t] = acc;
@@ -122,7 +141,7 @@ export function identificationPermutationTest(
   const nullMean = sum / m;
   const nullSd = m > 1 ? Math.sqrt(Math.max(0, (sumSq - m * nullMean * nullMean) / (m - 1))) : 0;
   const out: PermutationResult = {
-    observed: observedWins / denom,
+    observed: observed / denom,
     p: (1 + atLeast) / (1 + m),
     permutations: m,
     nullMean,
@@ -180,32 +199,13 @@ export function withinGroupPermutationTest(
   const tol = 1e-9 * Math.max(1, observed);
   const rng = new Rng(opts.seed);
   const perms = used.map((g) => Int32Array.from(g, (_, a) => a));
-  const keep = opts.keepNull ? new Float64Array(m) : undefined;
-  let atLeast = 0;
-  let sum = 0;
-  let sumSq = 0;
-  for (let t = 0; t < m; t++) {
+  return permutationNull(m, observed, items, tol, opts.keepNull, () => {
     let stat = 0;
     used.forEach((g, k) => {
       const perm = shuffleInPlace(rng, perms[k] as Int32Array);
       const w = tables[k] as Float64Array;
       for (let a = 0; a < g.length; a++) stat += w[a * g.length + (perm[a] as number)] as number;
     });
-    if (stat >= observed - tol) atLeast++;
-    const acc = stat / items;
-    sum += acc;
-    sumSq += acc * acc;
-    if (keep) keep[t] = acc;
-  }
-  const nullMean = sum / m;
-  const nullSd = m > 1 ? Math.sqrt(Math.max(0, (sumSq - m * nullMean * nullMean) / (m - 1))) : 0;
-  const out: PermutationResult = {
-    observed: observed / items,
-    p: (1 + atLeast) / (1 + m),
-    permutations: m,
-    nullMean,
-    nullSd,
-  };
-  if (keep) out.null = keep;
-  return out;
+    return stat;
+  });
 }
