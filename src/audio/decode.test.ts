@@ -136,7 +136,7 @@ describe('decode rules', () => {
     const m = toMono([new Float32Array([1, 0.5]), new Float32Array([0, -0.5])]);
     assert.deepEqual(Array.from(m), [0.5, 0]);
   });
-  it('MP3 encoder output decodes back to the same tone (lamejs → audio-decode)', async () => {
+  it('MP3 encoder output decodes back to the same tone (LAME wasm → audio-decode)', async () => {
     const x = Float32Array.from({ length: 22050 }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * i) / 22050));
     const { bytes, sampleRate } = await encodeMp3(x, 22050, { kbps: 64 });
     assert.equal(sampleRate, 22050);

@@ -68,7 +68,7 @@ export interface EmbedResult {
   embedding: Float32Array;
 }
 
-/** MP3 encoding of given samples (lamejs is slow: it runs on the pool too). */
+/** MP3 encoding of given samples (runs on the pool too, beside rendering). */
 export interface Mp3Job {
   kind: 'mp3';
   index: number;

@@ -52,7 +52,7 @@ export const GENERATED_SECONDS = 15;
 export const GENERATED_RATE = 22050;
 /** Candidates per clip by default: about 6 min for 5 subjects × 60 clips on 2 cores (bench/generate.bench.ts). */
 export const DEFAULT_CANDIDATES = 2;
-/** MP3 bit rate of written samples: 64 kbit/s mono is plenty for 22,050 Hz, and lamejs costs a third less than at 96. */
+/** MP3 bit rate of written samples: 64 kbit/s mono is plenty for 22,050 Hz, and cheaper to encode than 96. */
 export const MP3_KBPS = 64;
 
 export interface TestClip {

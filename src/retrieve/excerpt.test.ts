@@ -69,7 +69,7 @@ test('writeExcerpt: a 15-s mono 22,050-Hz MP3 that decodes back to the cut and c
   assert.equal(back.sampleRate, 22050);
   assert.equal(back.channels.length, 1);
   const got = back.channels[0]!;
-  // lamejs writes no gapless (LAME/Xing) tag, so decoders keep the encoder delay (~1,100 samples)
+  // The decoder does not trim LAME's encoder delay (~1,100 samples)
   // and the last frame's padding: never fewer samples than the cut, at most 2,304 more.
   const extra = got.length - 15 * 22050;
   assert.ok(extra >= 0 && extra <= 2 * 1152, `${got.length / 22050} s`);
