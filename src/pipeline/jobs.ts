@@ -169,3 +169,87 @@ export function levels(jobs: readonly JobSpec[]): JobSpec[][] {
   // Deduplicate: the same stage run planned twice is one job.
   return out.map((l) => [...new Map(l.map((j) => [j.key, j])).values()]);
 }
+
+/**
+ * The jobs whose inputs exist, handed out most urgent first. A job is ready once
+ * every job it reads has finished; among ready jobs the one heading the longest
+ * chain of dependents goes first, so the critical path starts early and the
+ * other core fills with short side jobs (running level by level instead left a
+ * core idle whenever one slow job held a level back).
+ */
+export class ReadyQueue {
+  private readonly jobs: JobSpec[];
+  private readonly waitingOn = new Map<string, number>();
+  private readonly dependents = new Map<string, string[]>();
+  private readonly chain = new Map<string, number>();
+  private readonly ready: JobSpec[] = [];
+  private finishedCount = 0;
+
+  constructor(jobs: readonly JobSpec[]) {
+    // Deduplicate (the same stage run planned twice is one job) and check for cycles.
+    this.jobs = levels(jobs).flat();
+    const byKey = new Map(this.jobs.map((j) => [j.key, j]));
+    for (const j of this.jobs) {
+      const deps = [...new Set(j.deps)].filter((k) => byKey.has(k));
+      this.waitingOn.set(j.key, deps.length);
+      for (const k of deps) {
+        const list = this.dependents.get(k) ?? [];
+        list.push(j.key);
+        this.dependents.set(k, list);
+      }
+    }
+    // Longest chain of dependents, by job count; levels() already proved the graph acyclic.
+    const chainOf = (key: string): number => {
+      const known = this.chain.get(key);
+      if (known !== undefined) return known;
+      let c = 1;
+      for (const d of this.dependents.get(key) ?? []) c = Math.max(c, 1 + chainOf(d));
+      this.chain.set(key, c);
+      return c;
+    };
+    for (const j of this.jobs) {
+      chainOf(j.key);
+      if (this.waitingOn.get(j.key) === 0) this.ready.push(j);
+    }
+    this.sortReady();
+  }
+
+  /** Jobs in all (after deduplication). */
+  get size(): number {
+    return this.jobs.length;
+  }
+
+  /** Ready jobs not yet taken. */
+  get readyCount(): number {
+    return this.ready.length;
+  }
+
+  /** True once every job has finished. */
+  get done(): boolean {
+    return this.finishedCount === this.jobs.length;
+  }
+
+  /** The most urgent ready job (removed from the queue), or undefined when none is ready. */
+  take(): JobSpec | undefined {
+    return this.ready.shift();
+  }
+
+  /** Marks a taken job finished; its dependents whose inputs now all exist become ready. */
+  finish(job: JobSpec): void {
+    this.finishedCount++;
+    for (const d of this.dependents.get(job.key) ?? []) {
+      const left = (this.waitingOn.get(d) ?? 0) - 1;
+      this.waitingOn.set(d, left);
+      if (left === 0) {
+        const j = this.jobs.find((x) => x.key === d);
+        if (j) this.ready.push(j);
+      }
+    }
+    this.sortReady();
+  }
+
+  private sortReady(): void {
+    // Stable: equal chains keep the planned order, so a run's job order is reproducible.
+    this.ready.sort((a, b) => (this.chain.get(b.key) ?? 0) - (this.chain.get(a.key) ?? 0));
+  }
+}

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { registerQueueTestStages } from '../../testing/queue-stages.js';
 import { startRedis, type TestRedis } from '../../testing/redis.js';
 import { UserError } from '../../util/errors.js';
-import { type JobSpec, makeJob, outputOf } from '../jobs.js';
+import { type JobSpec, makeJob, outputOf, ReadyQueue } from '../jobs.js';
 import { RunFolder } from '../run-folder.js';
 import { silentContext } from '../stage.js';
 import { BullmqExecutor, redisConnection } from './bullmq.js';
@@ -75,6 +75,67 @@ describe('executors', () => {
     assert.equal(await sumOf(folder, sum), 1 + 4 + 9 + 16);
     const r2 = await ex.run(folder, jobs, silentContext);
     assert.deepEqual([r2.computed, r2.cached], [0, 5]);
+  });
+
+  it('local: a job starts once its own inputs exist, not when its whole level is done', async () => {
+    const folder = await RunFolder.claim(join(base, 'local-ready'));
+    const slow = makeJob('test-square', 'slow', { x: { hash: 'ready-slow', value: 3 } }, { delayMs: 800 });
+    const fast = makeJob('test-square', 'fast', { x: { hash: 'ready-fast', value: 4 } }, { delayMs: 10 });
+    const sumSlow = makeJob('test-sum', 'sum-slow', { parts: [outputOf(slow)] }, {});
+    const sumFast = makeJob('test-sum', 'sum-fast', { parts: [outputOf(fast)] }, {});
+    const done: string[] = [];
+    const ctx = { ...silentContext, log: (line: string) => done.push(line.split(':')[0]!) };
+    const r = await new LocalExecutor(2).run(folder, [slow, fast, sumSlow, sumFast], ctx);
+    assert.deepEqual([r.computed, r.cached], [4, 0]);
+    // Level by level, sum-fast would wait for the slow square.
+    assert.deepEqual(done, [
+      'test-square fast',
+      'test-sum sum-fast',
+      'test-square slow',
+      'test-sum sum-slow',
+    ]);
+    assert.equal(await sumOf(folder, sumSlow), 9);
+  });
+
+  it('local: a failing job fails the run after the running ones end, and starts nothing new', async () => {
+    const folder = await RunFolder.claim(join(base, 'local-fail'));
+    const poison = makeJob('test-poison', 'poison', { x: { hash: 'fail-poison', value: 7 } }, {});
+    const slow = makeJob('test-square', 'slow', { x: { hash: 'fail-slow', value: 5 } }, { delayMs: 300 });
+    const after = makeJob('test-sum', 'after', { parts: [outputOf(poison)] }, {});
+    const ran: string[] = [];
+    const ctx = { ...silentContext, log: (line: string) => ran.push(line.split(':')[0]!) };
+    await assert.rejects(
+      new LocalExecutor(2).run(folder, [poison, slow, after], ctx),
+      /value 7 is not allowed/,
+    );
+    assert.deepEqual(ran, ['test-square slow']);
+  });
+
+  it('ready queue: longest chain of dependents first, dependents only after their inputs, duplicates once', () => {
+    const leaf = (name: string) =>
+      makeJob('test-square', name, { x: { hash: `q-${name}`, value: 1 } }, { delayMs: 0 });
+    const a = leaf('a');
+    const b = leaf('b');
+    const head = leaf('head');
+    const mid = makeJob('test-sum', 'mid', { parts: [outputOf(head)] }, {});
+    const tail = makeJob('test-sum', 'tail', { parts: [outputOf(mid), outputOf(a)] }, {});
+    const q = new ReadyQueue([a, b, head, mid, tail, a]);
+    assert.equal(q.size, 5);
+    // head → mid → tail is the longest chain; a (→ tail) next; b last.
+    assert.deepEqual(
+      [q.take()?.label, q.take()?.label, q.take()?.label, q.take()],
+      ['head', 'a', 'b', undefined],
+    );
+    q.finish(a);
+    assert.equal(q.take(), undefined, 'tail still waits for mid');
+    q.finish(head);
+    assert.equal(q.take()?.label, 'mid');
+    q.finish(mid);
+    q.finish(b);
+    assert.equal(q.take()?.label, 'tail');
+    assert.equal(q.done, false);
+    q.finish(tail);
+    assert.equal(q.done, true);
   });
 
   it('parses Redis URLs and refuses others', () => {

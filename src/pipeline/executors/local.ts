@@ -1,11 +1,12 @@
 /**
- * The local executor: every job in this process, level by level (the same graph a
- * queue would run). Jobs of one level are independent, so up to `concurrency` run at
- * once: the numeric engine works off the JavaScript thread, and overlapping two jobs
- * keeps both cores busy through each job's single-threaded stretches.
+ * The local executor: every job in this process (the same graph a queue would run).
+ * Up to `concurrency` jobs run at once, each started as soon as the jobs it reads
+ * have finished: the numeric engine works off the JavaScript thread, and
+ * overlapping two jobs keeps both cores busy through each job's single-threaded
+ * stretches.
  */
 import { availableParallelism } from 'node:os';
-import { InputResolver, type JobSpec, levels, runJob } from '../jobs.js';
+import { InputResolver, type JobSpec, ReadyQueue, runJob } from '../jobs.js';
 import type { RunFolder } from '../run-folder.js';
 import { type StageContext, silentContext } from '../stage.js';
 import type { ExecutionReport, Executor } from './types.js';
@@ -19,39 +20,80 @@ export class LocalExecutor implements Executor {
   async run(folder: RunFolder, jobs: readonly JobSpec[], ctx: StageContext): Promise<ExecutionReport> {
     const t0 = performance.now();
     const resolver = new InputResolver(folder);
+    const queue = new ReadyQueue(jobs);
+    const total = queue.size;
     let computed = 0;
     let cached = 0;
-    const all = levels(jobs);
-    const total = all.reduce((a, l) => a + l.length, 0);
-    for (const level of all) {
-      // One job at a time shows the stage's own progress; several at once share one bar of jobs.
-      const shared = this.concurrency > 1 && level.length > 1;
-      const jobCtx: StageContext = shared ? { ...silentContext, log: ctx.log } : ctx;
-      // One bar per level (its jobs are the ones that can overlap), named by its place in the run.
-      const before = computed + cached;
-      if (shared)
-        ctx.progress.start(
-          `jobs ${before + 1}–${before + level.length} of ${total} (${this.concurrency} at once)`,
-          level.length,
-        );
-      let next = 0;
-      const worker = async () => {
-        while (next < level.length) {
-          const job = level[next++]!;
-          const t = performance.now();
-          const hit = await runJob(folder, job, jobCtx, resolver);
-          if (hit) cached++;
-          else computed++;
-          if (shared) ctx.progress.update(computed + cached - before, `${job.stage} ${job.label}`);
-          ctx.log(
-            `${job.stage} ${job.label}: ${hit ? 'from the run folder' : `${((performance.now() - t) / 1000).toFixed(1)} s`}`,
+    let running = 0;
+    let barOpen = false;
+    let failure: unknown;
+    const finishedJobs = () => computed + cached;
+
+    return new Promise<ExecutionReport>((resolve, reject) => {
+      const settle = () => {
+        if (running > 0) return;
+        if (barOpen) ctx.progress.finish();
+        barOpen = false;
+        if (failure !== undefined) reject(failure);
+        else if (queue.done) resolve({ computed, cached, seconds: (performance.now() - t0) / 1000 });
+        else
+          reject(
+            new Error(`job graph stalled: ${total - finishedJobs()} jobs wait on jobs that never finish`),
+          );
+      };
+      const launch = () => {
+        while (failure === undefined && running < this.concurrency) {
+          const job = queue.take();
+          if (!job) break;
+          // A job that starts with nothing else running or ready stays alone until it
+          // ends (only a finished job makes others ready): it shows its own progress.
+          // Jobs that overlap share one bar of jobs.
+          const alone = this.concurrency === 1 || (running === 0 && queue.readyCount === 0);
+          if (alone && barOpen) {
+            ctx.progress.finish();
+            barOpen = false;
+          }
+          if (!alone && !barOpen) {
+            ctx.progress.start(`jobs of ${total} (${this.concurrency} at once)`, total);
+            ctx.progress.update(finishedJobs());
+            barOpen = true;
+          }
+          running++;
+          void this.one(folder, job, alone ? ctx : { ...silentContext, log: ctx.log }, resolver).then(
+            (hit) => {
+              running--;
+              if (hit) cached++;
+              else computed++;
+              queue.finish(job);
+              if (barOpen) ctx.progress.update(finishedJobs(), `${job.stage} ${job.label}`);
+              launch();
+              settle();
+            },
+            (e: unknown) => {
+              running--;
+              failure ??= e;
+              settle();
+            },
           );
         }
       };
-      await Promise.all(Array.from({ length: shared ? this.concurrency : 1 }, worker));
-      if (shared) ctx.progress.finish();
-    }
-    return { computed, cached, seconds: (performance.now() - t0) / 1000 };
+      launch();
+      settle();
+    });
+  }
+
+  private async one(
+    folder: RunFolder,
+    job: JobSpec,
+    ctx: StageContext,
+    resolver: InputResolver,
+  ): Promise<boolean> {
+    const t = performance.now();
+    const hit = await runJob(folder, job, ctx, resolver);
+    ctx.log(
+      `${job.stage} ${job.label}: ${hit ? 'from the run folder' : `${((performance.now() - t) / 1000).toFixed(1)} s`}`,
+    );
+    return hit;
   }
 
   async close(): Promise<void> {}
