@@ -12,6 +12,7 @@ import type { MetricBlock, MetricsFile, MetricValue } from '../evaluate/metrics-
 import { readNifti } from '../io/nifti/index.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { type ProgressSink, silentProgress } from '../util/progress.js';
+import { mapInWorkers } from '../util/worker-pool.js';
 import { anatomyPath } from './anatomy.js';
 import {
   barChart,
@@ -259,25 +260,63 @@ function sectionReconstruction(run: RunData): string {
   );
 }
 
-/** Makes (or reuses, when newer than the audio) the spectrogram PNG of a run-relative MP3. */
-async function spectrogramFor(
+/** Where the spectrogram PNG of a run-relative MP3 goes (run-relative). */
+function spectrogramRel(audioRel: string): string {
+  return `report/spectrograms/${audioRel.replace(/^audio\//, '').replace(/\.mp3$/, '.png')}`;
+}
+
+const SPECTROGRAM_TASK = new URL('./spectrogram-task.ts', import.meta.url);
+
+/**
+ * Makes the spectrogram PNGs of run-relative MP3s (drawn on worker threads, one
+ * per core, written atomically here), reusing those newer than their audio.
+ * Returns audio → PNG (run-relative) for those that exist; audio that is missing
+ * or cannot be decoded gets none, and the player shows without a picture.
+ */
+async function spectrogramsFor(
   run: RunData,
-  audioRel: string,
-  made: { n: number; enabled: boolean },
-): Promise<string | null> {
-  const src = join(run.root, audioRel);
-  if (!made.enabled || !existsSync(src)) return null;
-  const rel = `report/spectrograms/${audioRel.replace(/^audio\//, '').replace(/\.mp3$/, '.png')}`;
-  const out = join(run.root, rel);
-  if (existsSync(out) && (await stat(out)).mtimeMs >= (await stat(src)).mtimeMs) return rel;
-  try {
-    await mkdir(dirname(out), { recursive: true });
-    await writeFileAtomic(out, await spectrogramPng(src));
-    made.n++;
-    return rel;
-  } catch {
-    return null;
+  audioRels: readonly string[],
+  progress: ProgressSink,
+): Promise<{ pngs: Map<string, string>; made: number }> {
+  const pngs = new Map<string, string>();
+  const todo: string[] = [];
+  for (const rel of new Set(audioRels)) {
+    const src = join(run.root, rel);
+    if (!existsSync(src)) continue;
+    const out = join(run.root, spectrogramRel(rel));
+    if (existsSync(out) && (await stat(out)).mtimeMs >= (await stat(src)).mtimeMs)
+      pngs.set(rel, spectrogramRel(rel));
+    else todo.push(rel);
   }
+  progress.start('report: spectrograms', todo.length);
+  let made = 0;
+  // One undecodable file must not cost the others their pictures: draw each
+  // alone (in this thread) when the batch fails.
+  const write = async (rel: string, png: Uint8Array) => {
+    const out = join(run.root, spectrogramRel(rel));
+    await mkdir(dirname(out), { recursive: true });
+    await writeFileAtomic(out, png);
+    pngs.set(rel, spectrogramRel(rel));
+    progress.update(++made);
+  };
+  try {
+    await mapInWorkers<string, Uint8Array>(
+      SPECTROGRAM_TASK,
+      todo.map((rel) => join(run.root, rel)),
+      { onResult: (i, png) => write(todo[i] as string, png) },
+    );
+  } catch {
+    for (const rel of todo) {
+      if (pngs.has(rel)) continue;
+      try {
+        await write(rel, new Uint8Array(await spectrogramPng(join(run.root, rel))));
+      } catch {
+        // No picture for this file; the report says nothing false.
+      }
+    }
+  }
+  progress.finish(`${made} new`);
+  return { pngs, made };
 }
 
 function player(run: RunData, audioRel: string | undefined, spec: string | null, label: string): string {
@@ -305,15 +344,22 @@ async function sectionClips(
 ): Promise<string> {
   if (run.testClips.length === 0) return section('clips', 'Test clips', notRun('design (no clips.json)'));
   const subjects = run.subjects;
-  const made = { n: 0, enabled: spectrograms };
-  const total = run.testClips.length * (1 + 2 * subjects.length);
-  progress.start('report: spectrograms', total);
-  let done = 0;
-  const specOriginal = new Map<string, string | null>();
-  for (const c of run.testClips) {
-    specOriginal.set(c.id, await spectrogramFor(run, `audio/stimuli/${c.id}.mp3`, made));
-    progress.update(++done);
+  // Every audio file the table plays, so their pictures are drawn in one parallel batch.
+  const audioRels: string[] = run.testClips.map((c) => `audio/stimuli/${c.id}.mp3`);
+  for (const sub of subjects) {
+    const ret = Object.values(run.retrieval[sub] ?? {})[0];
+    const genFile = Object.values(run.generation[sub] ?? {})[0];
+    for (const c of run.testClips) {
+      const r = ret?.clips.find((x) => x.clip === c.id)?.brain[0];
+      if (r) audioRels.push(`audio/library/${r.track}.mp3`);
+      const g = genFile?.clips.find((x) => x.clip === c.id);
+      if (g) audioRels.push(g.kept.audio);
+    }
   }
+  const specs = spectrograms
+    ? (await spectrogramsFor(run, audioRels, progress)).pngs
+    : new Map<string, string>();
+  const specOf = (rel: string | undefined) => (rel ? (specs.get(rel) ?? null) : null);
   const panels: string[] = [];
   for (const sub of subjects) {
     const decoders = Object.keys(run.retrieval[sub] ?? {});
@@ -327,11 +373,9 @@ async function sectionClips(
     for (const c of run.testClips) {
       const r = ret?.clips.find((x) => x.clip === c.id)?.brain[0];
       const retAudio = r ? `audio/library/${r.track}.mp3` : undefined;
-      const retSpec = retAudio ? await spectrogramFor(run, retAudio, made) : null;
-      progress.update(++done);
+      const retSpec = specOf(retAudio);
       const g = genFile?.clips.find((x) => x.clip === c.id);
-      const genSpec = g ? await spectrogramFor(run, g.kept.audio, made) : null;
-      progress.update(++done);
+      const genSpec = specOf(g?.kept.audio);
       const rankText = rankDecs
         .map((d) => {
           const rk = run.ranks[sub]?.[d]?.[c.id];
@@ -340,7 +384,7 @@ async function sectionClips(
         .join(' ');
       rows.push(`<tr data-genre="${esc(c.genre)}">
         <td><b>${esc(c.id)}</b><br>${esc(c.genre)}<br>${rankText}<p class="caption">${esc(c.caption ?? '')}</p>${attrs(c.attributes)}</td>
-        <td>${player(run, `audio/stimuli/${c.id}.mp3`, specOriginal.get(c.id) ?? null, 'original')}</td>
+        <td>${player(run, `audio/stimuli/${c.id}.mp3`, specOf(`audio/stimuli/${c.id}.mp3`), 'original')}</td>
         <td>${ret ? (r ? `${player(run, retAudio, retSpec, 'retrieved')}<small>${esc(r.track)} (${esc(r.genre ?? '?')}${r.score !== undefined ? `, cos ${fmt(r.score)}` : ''})</small>` : '–') : '<small>retrieval has not run</small>'}</td>
         <td>${genFile ? (g ? `${player(run, g.kept.audio, genSpec, 'generated')}${g.prompt ? `<small>${esc(g.prompt)}</small>` : ''}${attrs(g.attributes)}` : '–') : '<small>generation has not run</small>'}</td>
       </tr>`);
@@ -350,7 +394,6 @@ async function sectionClips(
       `<div class="subject-panel" data-subject="${esc(sub)}"${sub === first ? '' : ' hidden'}>${head}<table class="clips"><thead><tr><th>clip</th><th>original</th><th>retrieved (brain)</th><th>generated (brain)</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`,
     );
   }
-  progress.finish(`${made.n} new`);
   const select = `<label>Subject <select class="subject-select">${subjects
     .map((s) => `<option value="${esc(s)}"${s === first ? ' selected' : ''}>${esc(s)}</option>`)
     .join('')}</select></label>`;

@@ -4,13 +4,13 @@
  * atomically (15 s at 64 kbit/s ≈ 120 kB, so a run folder with a few hundred
  * excerpts stays in tens of MB).
  */
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { decodeAudioFile, toMono } from '../audio/decode.js';
-import { writeMp3 } from '../audio/encode.js';
+import { encodeMp3 } from '../audio/encode.js';
 import { resample } from '../audio/resample.js';
-import { type ErrorLocation, UserError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { UserError } from '../util/errors.js';
 import { type ProgressSink, silentProgress } from '../util/progress.js';
+import { mapInWorkers } from '../util/worker-pool.js';
 
 export interface ExcerptOptions {
   /** Default 0. */
@@ -31,12 +31,26 @@ export interface ExcerptResult {
   bytes: number;
 }
 
+/** An excerpt's MP3 bytes, before they are written. */
+export interface ExcerptBytes {
+  mp3: Uint8Array;
+  seconds: number;
+  sampleRate: number;
+}
+
 /** Writes the excerpt of `src` as MP3 at `dst` (atomic). */
 export async function writeExcerpt(
   src: string,
   dst: string,
   opts: ExcerptOptions = {},
 ): Promise<ExcerptResult> {
+  const e = await cutExcerpt(src, opts);
+  await writeFileAtomic(dst, e.mp3);
+  return { path: dst, seconds: e.seconds, sampleRate: e.sampleRate, bytes: e.mp3.length };
+}
+
+/** The excerpt of `src` as MP3 bytes (nothing written). */
+export async function cutExcerpt(src: string, opts: ExcerptOptions = {}): Promise<ExcerptBytes> {
   const start = opts.startSeconds ?? 0;
   const seconds = opts.seconds ?? 15;
   const rate = opts.sampleRate ?? 22050;
@@ -64,8 +78,8 @@ export async function writeExcerpt(
   const b = Math.min(audio.channels[0]?.length ?? 0, a + Math.round(seconds * audio.sampleRate));
   const mono = toMono(audio.channels.map((c) => c.subarray(a, b)));
   const x = audio.sampleRate === rate ? mono : resample(mono, audio.sampleRate, rate);
-  const res = await writeMp3(dst, x, rate, { kbps: opts.kbps ?? 64 });
-  return { path: dst, seconds: x.length / rate, sampleRate: res.sampleRate, bytes: res.bytes };
+  const res = await encodeMp3(x, rate, { kbps: opts.kbps ?? 64 });
+  return { mp3: res.bytes, seconds: x.length / rate, sampleRate: res.sampleRate };
 }
 
 export interface ExcerptJob {
@@ -74,22 +88,13 @@ export interface ExcerptJob {
   options?: ExcerptOptions;
 }
 
-/** What an excerpt worker answers (plain data). */
-export type ExcerptReply =
-  | { ok: true; id: number; result: ExcerptResult }
-  | { ok: false; id: number; user: true; message: string; location: ErrorLocation; hint?: string }
-  | { ok: false; id: number; user: false; message: string };
-
-const BOOTSTRAP = new URL('./excerpt-worker-bootstrap.mjs', import.meta.url);
-
-/** Below this many jobs a thread's start-up (loading the TypeScript loader) costs more than it saves. */
-const MIN_JOBS_FOR_WORKERS = 4;
+const TASK = new URL('./excerpt-task.ts', import.meta.url);
 
 /**
- * Writes many excerpts, spread over worker threads (default: one per core); the
- * results come back in job order. The first failure stops the rest and is thrown
- * (a `UserError` naming the file stays one). Each file is atomic, so files written
- * before a failure are complete.
+ * Writes many excerpts, cut and encoded on worker threads (default: one per
+ * core) and written atomically from this thread; the results come back in job
+ * order. The first failure stops the rest and is thrown (a `UserError` naming the
+ * file stays one); files written before it are complete.
  */
 export async function writeExcerpts(
   jobs: readonly ExcerptJob[],
@@ -97,56 +102,17 @@ export async function writeExcerpts(
 ): Promise<ExcerptResult[]> {
   const progress = opts.progress ?? silentProgress;
   const results: ExcerptResult[] = new Array(jobs.length);
-  const n = Math.max(1, Math.min(opts.workers ?? availableParallelism(), jobs.length));
   progress.start('audio excerpts', jobs.length);
   let done = 0;
-  if (n === 1 || jobs.length < MIN_JOBS_FOR_WORKERS) {
-    for (const [i, j] of jobs.entries()) {
-      results[i] = await writeExcerpt(j.src, j.dst, j.options);
+  await mapInWorkers<ExcerptJob, ExcerptBytes>(TASK, jobs, {
+    workers: opts.workers,
+    onResult: async (i, e) => {
+      const dst = (jobs[i] as ExcerptJob).dst;
+      await writeFileAtomic(dst, e.mp3);
+      results[i] = { path: dst, seconds: e.seconds, sampleRate: e.sampleRate, bytes: e.mp3.length };
       progress.update(++done);
-    }
-    progress.finish();
-    return results;
-  }
-  let next = 0;
-  let failure: Error | null = null;
-  const workers: Worker[] = [];
-  try {
-    await Promise.all(
-      Array.from({ length: n }, async () => {
-        const w = new Worker(BOOTSTRAP);
-        workers.push(w);
-        const exited = new Promise<never>((_, reject) => {
-          w.once('error', reject);
-          w.once('exit', (code) => reject(new Error(`excerpt worker exited with code ${code}`)));
-        });
-        exited.catch(() => {});
-        while (next < jobs.length && !failure) {
-          const id = next++;
-          const reply = await Promise.race([
-            new Promise<ExcerptReply>((resolve) => {
-              w.once('message', resolve);
-              w.postMessage({ id, job: jobs[id] });
-            }),
-            exited,
-          ]);
-          if (!reply.ok) {
-            failure ??= reply.user
-              ? new UserError(reply.message, { ...reply.location, hint: reply.hint })
-              : new Error(`excerpt worker failed: ${reply.message}`);
-            break;
-          }
-          results[id] = reply.result;
-          progress.update(++done);
-        }
-      }),
-    );
-  } catch (e) {
-    failure ??= e as Error;
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
-  if (failure) throw failure;
+    },
+  });
   progress.finish();
   return results;
 }
