@@ -5,11 +5,13 @@
  * the audio actually played. Only the features are kept in memory.
  */
 import { join } from 'node:path';
-import { decodeAudioFile, toMono } from '../audio/decode.js';
 import { cutStimuli } from '../audio/stimuli.js';
 import type { Clip } from '../fmri/design.js';
 import type { ProgressSink } from '../util/progress.js';
-import { acousticFeatures } from './brain/features.js';
+import { mapInWorkers } from '../util/worker-pool.js';
+import type { StimulusFeaturesJob } from './stimulus-features-task.js';
+
+const TASK = new URL('./stimulus-features-task.ts', import.meta.url);
 
 export interface StimulusFeatures {
   /** clip id → n_bins × n_acoustic (row-major, raw, not standardised). */
@@ -31,16 +33,17 @@ export async function cutStimuliAndFeatures(
     dir,
     { progress },
   );
-  const acoustic = new Map<string, Float64Array>();
-  let peak = 0;
   progress.start('stimulus features', clips.length);
-  for (const [k, clip] of clips.entries()) {
-    const audio = await decodeAudioFile(join(dir, `${clip.id}.wav`));
-    const x = toMono(audio);
-    for (let i = 0; i < x.length; i++) peak = Math.max(peak, Math.abs(x[i] as number));
-    acoustic.set(clip.id, acousticFeatures(x, audio.sampleRate, tr).data);
-    progress.update(k + 1);
-  }
+  // Decoding and the feature transforms are per clip and CPU-bound: one thread per core.
+  let done = 0;
+  const out = await mapInWorkers<StimulusFeaturesJob, { acoustic: Float64Array; peak: number }>(
+    TASK,
+    clips.map((c) => ({ path: join(dir, `${c.id}.wav`), tr })),
+    { onResult: () => progress.update(++done) },
+  );
+  // In clip order, whatever order the threads finished in.
+  const acoustic = new Map(clips.map((c, i) => [c.id, (out[i] as { acoustic: Float64Array }).acoustic]));
+  const peak = out.reduce((m, r) => Math.max(m, r.peak), 0);
   progress.finish();
   return { acoustic, peak };
 }
