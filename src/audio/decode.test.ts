@@ -103,6 +103,37 @@ describe('WAV writer', () => {
       else assert.ok(clipped > 100);
     }
   });
+  it('16-bit and float32 bytes equal a per-sample DataView writer (the slow obvious reference)', () => {
+    // Stereo with out-of-range values, exact ±1 and rounding ties.
+    const l = Float32Array.from({ length: 1001 }, (_, i) => 1.3 * Math.sin(i / 5));
+    const r = Float32Array.from({ length: 1001 }, (_, i) =>
+      i % 7 === 0 ? (i % 2 ? 1 : -1) : (i - 500) / 65536,
+    );
+    for (const bitDepth of [16, 'float32'] as const) {
+      const { bytes, clipped } = encodeWav([l, r], 22050, { bitDepth });
+      const ref = new DataView(new ArrayBuffer(l.length * 2 * (bitDepth === 16 ? 2 : 4)));
+      let refClipped = 0;
+      for (let i = 0, off = 0; i < l.length; i++) {
+        for (const x of [l[i] as number, r[i] as number]) {
+          if (bitDepth === 'float32') {
+            ref.setFloat32(off, x, true);
+            off += 4;
+            continue;
+          }
+          const s = Math.round(x * 32768);
+          if ((s > 32767 && x > 1) || s < -32768) refClipped++;
+          ref.setInt16(off, Math.min(32767, Math.max(-32768, s)), true);
+          off += 2;
+        }
+      }
+      assert.deepEqual(bytes.subarray(44), new Uint8Array(ref.buffer), String(bitDepth));
+      assert.equal(clipped, refClipped, String(bitDepth));
+    }
+    assert.throws(
+      () => encodeWav([l, Float32Array.from(r, (v, i) => (i === 9 ? Number.NaN : v))], 8000),
+      /sample 9 of channel 1/,
+    );
+  });
   it('writes atomically into new folders and refuses NaN', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'b2m-wav-'));
     try {

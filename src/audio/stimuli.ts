@@ -147,6 +147,13 @@ export function sineFade(fadeSamples: number): Float64Array {
   return Float64Array.from({ length: fadeSamples }, (_, i) => Math.sin((Math.PI / 2) * (i / fadeSamples)));
 }
 
+/** `sineFade`, computed once per length: every clip of a set shares one fade (read only). */
+function sharedFade(fadeSamples: number): Float64Array {
+  if (lastFade?.length !== fadeSamples) lastFade = sineFade(fadeSamples);
+  return lastFade;
+}
+let lastFade: Float64Array | undefined;
+
 /**
  * Cuts `[start, end)` from mono samples at `sr` and applies the sine fades (in a
  * new array). Returns the excerpt and how many zeros were padded at its end.
@@ -184,7 +191,7 @@ export function cutExcerpt(
   const y = new Float32Array(n);
   y.set(x.subarray(s0, s0 + Math.min(n, available)));
   const F = Math.min(Math.round(fadeSeconds * sr), Math.floor(n / 2));
-  const g = sineFade(F);
+  const g = sharedFade(F);
   for (let i = 0; i < F; i++) {
     y[i] = (y[i] as number) * (g[i] as number);
     y[n - 1 - i] = (y[n - 1 - i] as number) * (g[i] as number);

@@ -81,16 +81,16 @@ export function encodeWav(
   ascii(36, 'data');
   v.setUint32(40, dataBytes, true);
   let clipped = 0;
+  if (LITTLE_ENDIAN && (bitDepth === 16 || isFloat)) {
+    clipped = writeSamplesFast(out, chans, isFloat);
+    return { bytes: out, clipped };
+  }
   let off = 44;
   const full = isFloat ? 1 : 2 ** ((bytesPer as number) * 8 - 1);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < nch; c++) {
       const x = (chans[c] as Float32Array)[i] as number;
-      if (Number.isNaN(x)) {
-        throw new UserError(`sample ${i} of channel ${c} is NaN`, {
-          hint: 'the audio computation produced NaN; check its input for NaN or infinite values',
-        });
-      }
+      if (Number.isNaN(x)) throw nanError(i, c);
       if (isFloat) {
         v.setFloat32(off, x, true);
       } else {
@@ -114,6 +114,54 @@ export function encodeWav(
     }
   }
   return { bytes: out, clipped };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function nanError(i: number, c: number): UserError {
+  return new UserError(`sample ${i} of channel ${c} is NaN`, {
+    hint: 'the audio computation produced NaN; check its input for NaN or infinite values',
+  });
+}
+
+/**
+ * The common formats (16-bit and float32) written through a typed-array view of
+ * the data chunk: WAV is little-endian like the host, and a DataView call per
+ * sample made encoding a 15-s clip cost ≈ 40 ms, the largest part of cutting the
+ * stimuli. Same values and clip count as the general loop. Returns the clip count.
+ */
+function writeSamplesFast(out: Uint8Array, chans: readonly Float32Array[], isFloat: boolean): number {
+  const nch = chans.length;
+  const n = (chans[0] as Float32Array).length;
+  let clipped = 0;
+  if (isFloat) {
+    const d = new Float32Array(out.buffer, 44, n * nch);
+    for (let i = 0, k = 0; i < n; i++) {
+      for (let c = 0; c < nch; c++, k++) {
+        const v = (chans[c] as Float32Array)[i] as number;
+        if (v !== v) throw nanError(i, c);
+        d[k] = v;
+      }
+    }
+    return 0;
+  }
+  const d = new Int16Array(out.buffer, 44, n * nch);
+  for (let i = 0, k = 0; i < n; i++) {
+    for (let c = 0; c < nch; c++, k++) {
+      const v = (chans[c] as Float32Array)[i] as number;
+      if (v !== v) throw nanError(i, c);
+      let s = Math.round(v * 32768);
+      if (s > 32767) {
+        s = 32767;
+        if (v > 1) clipped++;
+      } else if (s < -32768) {
+        s = -32768;
+        clipped++;
+      }
+      d[k] = s;
+    }
+  }
+  return clipped;
 }
 
 /** Writes a WAV file atomically (temporary sibling, then rename). */
