@@ -162,6 +162,14 @@ describe('anchor estimates and key moves (no audio)', () => {
       .filter((_, i) => i !== 10 && i !== 11);
     assert.ok(Math.abs(estimateTempo(chords) - 90) < 1);
     assert.equal(estimateTempo([{ onset: 1 }]), 0);
+    // A dense clip (1,500 onsets: 16ths at 120 BPM, accented beats doubled) stays fast.
+    const dense = Array.from({ length: 1500 }, (_, i) => ({
+      onset: (i >> 1) * 0.125 + (i % 2) * 0.06 * (i % 8 === 0 ? 0 : 1),
+    }));
+    const t0 = performance.now();
+    const bpm = estimateTempo(dense);
+    assert.ok(performance.now() - t0 < 1000, `${performance.now() - t0} ms`);
+    assert.ok(bpm > 0);
   });
 
   it('moveToKey: C major → A minor bends 3rd, 6th, 7th and moves by the nearest interval', () => {

@@ -87,6 +87,8 @@ export async function generateBest(
       const p = plan(t, k, request, ctx);
       if (p.anchor) anchorsOf.set(index, p.anchor);
       if (p.score) {
+        // A ready score: the request's tempo, key, mode, families and intensity shaped
+        // it; its sampled genre (kept for the record) played no part.
         requests.set(index, { ...request, anchor: p.anchor.id });
         jobs.push({
           kind: 'score',
