@@ -8,12 +8,13 @@
 
 import { cosine, pearson } from '../evaluate/correlation.js';
 import { Matrix } from '../linalg/matrix.js';
-import { type Genre, isGenre } from '../synth/music/index.js';
+import { type Genre, isGenre, type Score } from '../synth/music/index.js';
 import { UserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { type CandidateRequest, sampleRequest } from './condition.js';
-import type { CandidateJob, CandidateResult } from './job.js';
+import type { CandidateJob, CandidateResult, ScoreJob } from './job.js';
 import type {
+  AnchorRecord,
   CandidateRecord,
   GeneratedClip,
   GenerationTarget,
@@ -41,13 +42,18 @@ interface Slot {
   bestBrain: { index: number; score: number; audio: Float32Array; embedding: Float32Array } | null;
 }
 
-/** Where candidate k of a target comes from: the composer's genre and seed stream. */
-type Plan = (
+/**
+ * Where candidate k of a target comes from: the composer's genre and seed stream,
+ * or (anchored, real audio) a ready score to render; `anchor` is kept in the record.
+ */
+export type Plan = (
   target: GenerationTarget,
   k: number,
   request: CandidateRequest,
   ctx: GeneratorContext,
-) => { genre: Genre; seed: string; anchor?: string };
+) =>
+  | { genre: Genre; seed: string; anchor?: AnchorRecord; score?: undefined }
+  | { score: Score; anchor: AnchorRecord };
 
 /** Best of N over candidates planned by `plan`, conditioned on each target's probed attributes. */
 function bestOfN(name: string, description: string, plan: Plan): Generator {
@@ -58,14 +64,14 @@ function bestOfN(name: string, description: string, plan: Plan): Generator {
   };
 }
 
-async function generateBest(
+export async function generateBest(
   targets: readonly GenerationTarget[],
   ctx: GeneratorContext,
   plan: Plan,
 ): Promise<GeneratedClip[]> {
   checkContext(ctx);
   const N = ctx.candidates;
-  const jobs: CandidateJob[] = [];
+  const jobs: (CandidateJob | ScoreJob)[] = [];
   const slots: Slot[] = targets.map((target) => ({
     target,
     candidates: [],
@@ -73,12 +79,28 @@ async function generateBest(
     bestBrain: null,
   }));
   const requests = new Map<number, ReturnType<typeof sampleRequest>>();
+  const anchorsOf = new Map<number, AnchorRecord>();
   targets.forEach((t, ti) => {
     for (let k = 0; k < N; k++) {
       const request = sampleRequest(t.attributes, new Rng(`${t.seed}:request:${k}`));
       const index = ti * N + k;
       const p = plan(t, k, request, ctx);
-      requests.set(index, p.anchor ? { ...request, genre: p.genre, anchor: p.anchor } : request);
+      if (p.anchor) anchorsOf.set(index, p.anchor);
+      if (p.score) {
+        // A ready score: the request's tempo, key, mode, families and intensity shaped
+        // it; its sampled genre (kept for the record) played no part.
+        requests.set(index, { ...request, anchor: p.anchor.id });
+        jobs.push({
+          kind: 'score',
+          index,
+          score: p.score,
+          sampleRate: ctx.sampleRate,
+          targetDbfs: ctx.targetDbfs,
+          windows: ctx.windows,
+        });
+        continue;
+      }
+      requests.set(index, p.anchor ? { ...request, genre: p.genre, anchor: p.anchor.id } : request);
       jobs.push({
         kind: 'candidate',
         index,
@@ -94,7 +116,7 @@ async function generateBest(
   });
   ctx.progress?.start(`generating: ${jobs.length} candidates (${targets.length} clips × ${N})`, jobs.length);
   let done = 0;
-  await ctx.pool.run<CandidateJob, CandidateResult>(jobs, async (r: CandidateResult) => {
+  await ctx.pool.run<CandidateJob | ScoreJob, CandidateResult>(jobs, async (r: CandidateResult) => {
     const ti = Math.floor(r.index / N);
     const k = r.index % N;
     const slot = slots[ti] as Slot;
@@ -106,25 +128,14 @@ async function generateBest(
       brainScore = pearson(Array.from(pred.data), Array.from(ctx.brain.measured(slot.target.clip)));
     }
     const c = r.composed;
+    const anchor = anchorsOf.get(r.index);
     slot.candidates.push({
       index: k,
       score,
       ...(brainScore === undefined ? {} : { brainScore }),
       request: requests.get(r.index) as CandidateRecord['request'],
-      composed: {
-        genre: c.genre,
-        tempo: c.tempo,
-        meter: c.meter,
-        swing: c.swing,
-        key: c.key,
-        mode: c.mode,
-        instruments: c.instruments,
-        parts: c.parts,
-        energy: c.energy,
-        valence: c.valence,
-        mood: c.mood,
-        noteRate: c.noteRate,
-      },
+      ...(anchor ? { anchor } : {}),
+      ...describeComposed(c),
     });
     // Ties go to the lower index, so the outcome does not depend on arrival order.
     const better = (b: Slot['bestEmb'], s: number) => !b || s > b.score || (s === b.score && k < b.index);
@@ -153,6 +164,27 @@ async function generateBest(
   });
 }
 
+/** The record's `composed` (absent for a rendered score: no composition to describe). */
+function describeComposed(c: CandidateResult['composed']): Pick<CandidateRecord, 'composed'> {
+  if (!c) return {};
+  return {
+    composed: {
+      genre: c.genre,
+      tempo: c.tempo,
+      meter: c.meter,
+      swing: c.swing,
+      key: c.key,
+      mode: c.mode,
+      instruments: c.instruments,
+      parts: c.parts,
+      energy: c.energy,
+      valence: c.valence,
+      mood: c.mood,
+      noteRate: c.noteRate,
+    },
+  };
+}
+
 /**
  * The `alternative` of a generated clip: the best candidate by the score that did not
  * decide `kept` (none when candidates were not scored by the brain).
@@ -173,32 +205,29 @@ export const composerGenerator = bestOfN(
 );
 
 /**
- * `anchored`: new music grown from the retrieved library tracks. The composer is
- * re-run on a retrieved track's own seed stream (so form, progressions and
- * melodies are that track's), with tempo, key, meter, swing and intensity moved to
- * the predicted attributes and the instruments re-drawn (re-orchestration);
- * candidate k varies the k-th retrieved track (cycling).
+ * `anchored`, composed route: the composer is re-run on a retrieved twin track's
+ * own seed stream (so form, progressions and melodies are that track's), with
+ * tempo, key, meter, swing and intensity moved to the predicted attributes and the
+ * instruments re-drawn (re-orchestration); candidate k varies the k-th retrieved
+ * track (cycling). The generator itself (choosing this route or the real-audio
+ * one) is in anchor-audio.ts.
  */
-export const anchoredGenerator = bestOfN(
-  'anchored',
-  'varies the scores of the retrieved composed library tracks toward the predicted attributes (tempo, key, instruments)',
-  (t, k, _request, ctx) => {
-    const anchors = t.anchors ?? [];
-    if (anchors.length === 0 || ctx.anchorSeed === undefined)
-      throw new UserError(
-        `the anchored generator needs retrieved library tracks for ${t.clip} and the twin's music seed`,
-        {
-          field: 'generate.generators',
-          hint: "run retrieval on the twin's composed library first (anchors), or use the composer generator",
-        },
-      );
-    const id = anchors[k % anchors.length] as string;
-    const genre = id.split('.')[0] as string;
-    if (!isGenre(genre))
-      throw new UserError(`retrieved track "${id}" is not a composed twin track (genre.000XX)`, {
-        field: 'anchors',
-        hint: "anchored generation varies the twin's composed tracks; for real audio use the composer generator",
-      });
-    return { genre, seed: `music:${ctx.anchorSeed}:${id}`, anchor: id };
-  },
-);
+export const composedAnchorPlan: Plan = (t, k, _request, ctx) => {
+  const anchors = t.anchors ?? [];
+  if (anchors.length === 0 || ctx.anchorSeed === undefined)
+    throw new UserError(
+      `the anchored generator needs retrieved library tracks for ${t.clip} and the twin's music seed or the clips' audio`,
+      {
+        field: 'generate.generators',
+        hint: 'run retrieval on the library first (anchors), or use the composer generator',
+      },
+    );
+  const id = anchors[k % anchors.length] as string;
+  const genre = id.split('.')[0] as string;
+  if (!isGenre(genre))
+    throw new UserError(`retrieved track "${id}" is not a composed twin track (genre.000XX)`, {
+      field: 'anchors',
+      hint: "the real-audio route needs the library clips' audio (GeneratorContext.anchorAudio)",
+    });
+  return { genre, seed: `music:${ctx.anchorSeed}:${id}`, anchor: { id, route: 'composed-score' } };
+};

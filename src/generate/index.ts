@@ -5,10 +5,11 @@
  */
 
 export { cosine } from '../evaluate/correlation.js';
+export { anchoredGenerator } from './anchor-audio.js';
 export { type MusicAttributes, parseAttributesTsv, readAttributesTsv } from './attributes.js';
 export { CAPTION_SPACE_DIM, CaptionPrompter, type PromptNeighbour } from './captions.js';
 export { checkGenerators } from './check.js';
-export { anchoredGenerator, composerGenerator } from './composer.js';
+export { composerGenerator } from './composer.js';
 export { type CandidateRequest, sampleRequest } from './condition.js';
 export { fitLogistic, type LogisticModel, predictLogistic } from './logistic.js';
 export { checkModelFolder, MUSICGEN_FILES, onnxProblem } from './model-folder.js';

@@ -16,6 +16,7 @@ import {
   type Genre,
   loadSoundfont,
   renderScore,
+  type Score,
   type TrackAttributes,
 } from '../synth/music/index.js';
 import { Rng } from '../util/rng.js';
@@ -28,6 +29,20 @@ export interface CandidateJob {
   genre: Genre;
   condition: Conditioning;
   durationS: number;
+  sampleRate: number;
+  /** Target RMS level, dBFS. */
+  targetDbfs: number;
+  windows: WindowSpec;
+}
+
+/**
+ * Render a given score and embed it (the real-audio route of `anchored`: the
+ * score is a varied transcription, built in the main thread).
+ */
+export interface ScoreJob {
+  kind: 'score';
+  index: number;
+  score: Score;
   sampleRate: number;
   /** Target RMS level, dBFS. */
   targetDbfs: number;
@@ -83,15 +98,15 @@ export interface Mp3Result {
   bytes: Uint8Array;
 }
 
-export type Job = CandidateJob | AnalyseJob | Mp3Job | EmbedJob;
+export type Job = CandidateJob | ScoreJob | AnalyseJob | Mp3Job | EmbedJob;
 export type JobResult = CandidateResult | AnalyseResult | Mp3Result | EmbedResult;
 
 export interface CandidateResult {
   kind: 'candidate';
   index: number;
   samples: Float32Array;
-  /** What was composed, measured from the notes. */
-  composed: TrackAttributes;
+  /** What was composed, measured from the notes (absent for a ScoreJob: no composition to describe). */
+  composed?: TrackAttributes;
   /** Raw window embeddings: rows × cols. */
   rows: number;
   cols: number;
@@ -115,6 +130,7 @@ export class CandidateRunner {
       return { kind: 'mp3', index: job.index, bytes };
     }
     if (job.kind === 'embed') return this.embedSamples(job);
+    if (job.kind === 'score') return this.renderGiven(job);
     return job.kind === 'analyse' ? this.analyse(job) : this.candidate(job);
   }
 
@@ -158,6 +174,26 @@ export class CandidateRunner {
       rows: E.rows,
       cols: E.cols,
       embedding: E.data,
+    };
+  }
+
+  async renderGiven(job: ScoreJob): Promise<CandidateResult> {
+    const bank = await loadSoundfont(this.settings.soundfont);
+    const r = await renderScore(job.score, bank, { sampleRate: job.sampleRate, targetDbfs: job.targetDbfs });
+    const e = await this.embedSamples({
+      kind: 'embed',
+      index: job.index,
+      samples: r.samples,
+      sampleRate: r.sampleRate,
+      windows: job.windows,
+    });
+    return {
+      kind: 'candidate',
+      index: job.index,
+      samples: r.samples,
+      rows: e.rows,
+      cols: e.cols,
+      embedding: e.embedding,
     };
   }
 

@@ -4,7 +4,8 @@
  */
 import { UserError } from '../util/errors.js';
 import { unknownNameHint } from '../util/nearest.js';
-import { anchoredGenerator, composerGenerator } from './composer.js';
+import { anchoredGenerator } from './anchor-audio.js';
+import { composerGenerator } from './composer.js';
 import { musicgenGenerator } from './musicgen.js';
 import type { Generator } from './types.js';
 

@@ -151,6 +151,18 @@ describe('generateForSubject', () => {
       }),
       (e: unknown) => isUserError(e) && /anchored generator needs retrieved tracks/.test(e.message),
     );
+    // No music seed: anchors are real audio, and one without a library file is refused before any work.
+    const nowhere = Object.fromEntries(shared.input.clips.map((c) => [c.id, ['elsewhere.clip']]));
+    await assert.rejects(
+      generateForSubject({
+        subject: 'sub-001',
+        predicted,
+        shared,
+        outDir: out,
+        options: { generators: ['anchored'], anchors: { brain: nowhere, oracle: nowhere } },
+      }),
+      (e: unknown) => isUserError(e) && /"elsewhere.clip" has no audio file to transcribe/.test(e.message),
+    );
     await assert.rejects(
       generateForSubject({
         subject: 'sub-001',
@@ -164,6 +176,38 @@ describe('generateForSubject', () => {
     assert.deepEqual(await listAll(out), []);
     assert.throws(() => generatorByName('musicgenn'), /unknown generator/);
     assert.ok('composer' in GENERATORS);
+  });
+
+  it('anchored on real audio (no music seed): library clips transcribed, the route kept in the record', async () => {
+    const predicted = new Matrix(
+      2,
+      DSP_DIM,
+      Float32Array.from(input.truth.data, (v) => 0.5 * v),
+    );
+    const ids = input.library.map((l) => l.attributes.id);
+    const anchors = Object.fromEntries(
+      input.clips.map((c, i) => [c.id, [ids[i] as string, ids[i + 5] as string]]),
+    );
+    const out = join(dir, 'run-anchored-audio');
+    await generateForSubject({
+      subject: 'sub-001',
+      predicted,
+      shared: shared1,
+      outDir: out,
+      options: { generators: ['anchored'], candidates: 1, anchors: { brain: anchors, oracle: anchors } },
+    });
+    const record = JSON.parse(
+      await readFile(join(out, 'generation', 'sub-001', 'anchored.json'), 'utf8'),
+    ) as GenerationFile;
+    const c = record.clips[0]?.candidates[0];
+    assert.equal(c?.anchor?.route, 'transcribed-audio');
+    assert.equal(c?.anchor?.id, ids[0]);
+    // Library clip 0 is an A2 (110 Hz) blip every beat at 70 BPM: A, and its pulse.
+    const est = c?.anchor?.estimate;
+    assert.ok((est?.notes ?? 0) >= 2, `${est?.notes} notes`); // 0.1-s blips: most fall under basic-pitch's 128-ms minimum
+    assert.ok(Math.abs((est?.tempo ?? 0) - 70) <= 3, `tempo ${est?.tempo}`);
+    assert.equal(est?.tonic, 9);
+    assert.ok(Math.abs((c?.anchor?.stretch ?? 0) - (c?.request?.tempo ?? 0) / (est?.tempo ?? 1)) < 1e-3);
   });
 
   it('writes the run layout, metrics with chance, and is deterministic by seed across worker counts', async () => {

@@ -19,6 +19,7 @@
  * generator or N < 1 leaves the run folder untouched.
  */
 import { join } from 'node:path';
+import { decodeAudioFile, toMono } from '../audio/decode.js';
 import type { EmbedderOptions } from '../embed/registry.js';
 import type { Standardizer } from '../embed/standardize.js';
 import type { WindowSpec } from '../embed/types.js';
@@ -414,18 +415,39 @@ export async function generateForSubject(input: GenerateForSubjectInput): Promis
     const missing = clips.filter(
       (c) => !opts.anchors?.brain[c.id]?.length || !opts.anchors?.oracle[c.id]?.length,
     );
-    if (missing.length || shared.input.anchorSeed === undefined)
+    if (missing.length)
       throw new UserError(
-        missing.length
-          ? `the anchored generator needs retrieved tracks (brain and oracle) for every clip; missing for ${missing.length}, e.g. ${missing[0]?.id}`
-          : "the anchored generator needs the twin's music seed (anchorSeed)",
+        `the anchored generator needs retrieved tracks (brain and oracle) for every clip; missing for ${missing.length}, e.g. ${missing[0]?.id}`,
         {
           field: 'generate.generators',
-          hint: "run retrieval on the twin's composed library first, or use the composer generator",
+          hint: 'run retrieval on the library first, or use the composer generator',
         },
       );
+    // Without the twin's music seed, anchors are real audio: every retrieved id must
+    // have a library file to transcribe (checked here, before any work).
+    if (shared.input.anchorSeed === undefined) {
+      const paths = new Map(shared.input.library.map((l) => [l.attributes.id, l.path]));
+      const ids = clips.flatMap((c) => [
+        ...(opts.anchors?.brain[c.id] ?? []),
+        ...(opts.anchors?.oracle[c.id] ?? []),
+      ]);
+      const unknown = ids.find((id) => !paths.has(id));
+      if (unknown !== undefined)
+        throw new UserError(`retrieved library clip "${unknown}" has no audio file to transcribe`, {
+          field: 'generate.generators',
+          hint: "anchored generation needs the twin's music seed or the retrieved clips' audio",
+        });
+      ctx.anchorAudio = async (id) => {
+        const a = await decodeAudioFile(paths.get(id) as string);
+        return { samples: toMono(a), sampleRate: a.sampleRate };
+      };
+    }
   }
-  const libraryIds = shared.input.training.attributes.filter((a) => a.role === 'library').map((a) => a.id);
+  // The random baseline's anchors: without the twin's seed only clips with audio can be transcribed.
+  const libraryIds =
+    shared.input.anchorSeed === undefined && names.includes('anchored')
+      ? shared.input.library.map((l) => l.attributes.id)
+      : shared.input.training.attributes.filter((a) => a.role === 'library').map((a) => a.id);
   const randomAnchors = (clip: string) =>
     libraryIds.length
       ? Array.from({ length: N }, (_, k) => new Rng(`random-anchor:${seed}:${clip}:${k}`).pick(libraryIds))

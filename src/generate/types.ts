@@ -8,6 +8,7 @@ import type { WindowSpec } from '../embed/types.js';
 import type { Matrix } from '../linalg/matrix.js';
 import type { TrackAttributes } from '../synth/music/index.js';
 import type { ProgressSink } from '../util/progress.js';
+import type { AnchorEstimate } from './anchor-score.js';
 import type { CaptionPrompter, PromptNeighbour } from './captions.js';
 import type { CandidateRequest } from './condition.js';
 import type { JobPool } from './pool.js';
@@ -56,6 +57,12 @@ export interface GeneratorContext {
   soundfont: string;
   /** The twin's music seed (derivatives/simulation/music/tracks.json `seed`): recomposes its library tracks exactly. */
   anchorSeed?: number;
+  /**
+   * The audio of a retrieved library clip by id (mono samples and their rate), for
+   * `anchored`'s real-audio route: a clip the twin did not compose is transcribed
+   * with basic-pitch and its notes varied (anchor-audio.ts).
+   */
+  anchorAudio?: (id: string) => Promise<{ samples: Float32Array; sampleRate: number }>;
   /** Rendering/embedding threads (persistent across calls; see pool.ts). */
   pool: JobPool;
   /** Which score keeps a candidate: cosine to the target embedding, or the brain's. */
@@ -78,6 +85,20 @@ export interface PromptRecord {
   rank: number;
 }
 
+/**
+ * How an `anchored` candidate was grown. `composed-score`: the twin's composer
+ * re-run on the track's own seed stream. `transcribed-audio`: the clip's
+ * basic-pitch transcription, with the tempo, key and note count estimated from it,
+ * varied toward the request (stretch = source / output seconds; GM programs).
+ */
+export interface AnchorRecord {
+  id: string;
+  route: 'composed-score' | 'transcribed-audio';
+  estimate?: AnchorEstimate;
+  programs?: { lead: number; bass?: number };
+  stretch?: number;
+}
+
 /** One drawn candidate, as the record keeps it. */
 export interface CandidateRecord {
   index: number;
@@ -91,6 +112,8 @@ export interface CandidateRecord {
   prompt?: PromptRecord;
   /** Sampling settings of a neural generator (seed, tokens, guidance…), as passed to it. */
   settings?: Record<string, number | string | boolean>;
+  /** `anchored`: which anchor was varied, by which route, and what was estimated from it. */
+  anchor?: AnchorRecord;
   /** What was composed, measured from the notes (composer, anchored). */
   composed?: Pick<
     TrackAttributes,
