@@ -15,11 +15,12 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { affinesClose, readNifti, readNiftiHeader, writeNifti } from '../io/nifti/index.js';
 import { readNpy } from '../io/npy.js';
 import { Matrix } from '../linalg/matrix.js';
+import { assertSameOutputs } from '../testing/same-outputs.js';
 import { Rng } from '../util/rng.js';
 import { encodeSubjectFromChunks, encodingSpaceNames, fitEncodingChunk, voxelChunks } from './chunks.js';
 import { encodeSubject } from './encode.js';
@@ -485,7 +486,7 @@ describe('encodeSubject on a constructed dataset with a planted response', () =>
     await inProcess('inproc-b5', 5);
     assertSameOutputs(join(dir, 'inproc-b5'), join(dir, 'five-chunks', 'enc'));
     // … and as the in-process fit in one batch: only the batch record in encoding.json differs.
-    assertSameOutputs(join(dir, 'inproc'), join(dir, 'five-chunks', 'enc'), ['batches']);
+    assertSameOutputs(join(dir, 'inproc'), join(dir, 'five-chunks', 'enc'), { ignore: ['batches'] });
   });
 
   it('the merge refuses chunks that do not tile the mask', async () => {
@@ -549,24 +550,6 @@ describe('encodeSubject on a constructed dataset with a planted response', () =>
     assert.deepEqual(resolveFeatureSpaces(['dsp+genre'])[0]!.parts, ['dsp', 'genre']);
   });
 });
-
-/** Every file under `a` and `b` has the same bytes; in `encoding.json` only the timings (and the keys `ignore`) may differ. */
-function assertSameOutputs(a: string, b: string, ignore: string[] = []): void {
-  const files = (d: string): string[] =>
-    readdirSync(d, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .map((e) => relative(d, join(e.parentPath, e.name)))
-      .sort();
-  assert.deepEqual(files(b), files(a));
-  const untimed = (p: string) =>
-    JSON.stringify(JSON.parse(readFileSync(p, 'utf8')), (k, v) =>
-      k === 'seconds' || k === 'cvSeconds' || ignore.includes(k) ? undefined : v,
-    );
-  for (const f of files(a)) {
-    if (f.endsWith('encoding.json')) assert.equal(untimed(join(b, f)), untimed(join(a, f)), f);
-    else assert.ok(readFileSync(join(a, f)).equals(readFileSync(join(b, f))), `${f} differs`);
-  }
-}
 
 function corr(a: number[], b: number[]): number {
   const n = a.length;
