@@ -139,7 +139,7 @@ function writeSamplesFast(out: Uint8Array, chans: readonly Float32Array[], isFlo
     for (let i = 0, k = 0; i < n; i++) {
       for (let c = 0; c < nch; c++, k++) {
         const v = (chans[c] as Float32Array)[i] as number;
-        if (v !== v) throw nanError(i, c);
+        if (Number.isNaN(v)) throw nanError(i, c);
         d[k] = v;
       }
     }
@@ -149,7 +149,7 @@ function writeSamplesFast(out: Uint8Array, chans: readonly Float32Array[], isFlo
   for (let i = 0, k = 0; i < n; i++) {
     for (let c = 0; c < nch; c++, k++) {
       const v = (chans[c] as Float32Array)[i] as number;
-      if (v !== v) throw nanError(i, c);
+      if (Number.isNaN(v)) throw nanError(i, c);
       let s = Math.round(v * 32768);
       if (s > 32767) {
         s = 32767;
