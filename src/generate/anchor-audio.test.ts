@@ -5,9 +5,11 @@ import { MELODY_BPM, melodyScore } from '../embed/basic-pitch/test-fixtures.js';
 import { transcribe } from '../embed/basic-pitch/transcribe.js';
 import { Matrix } from '../linalg/matrix.js';
 import { GENRES, INSTRUMENT_FAMILIES, loadSoundfont, renderScore } from '../synth/music/index.js';
+import { meanOverWindows } from '../testing/clip-mean.js';
 import { isUserError } from '../util/errors.js';
 import { anchoredGenerator, composedRouteApplies } from './anchor-audio.js';
 import { dropOvertoneGhosts, estimateAnchor, estimateTempo, moveToKey } from './anchor-score.js';
+import { MOODS } from './attributes.js';
 import type { EmbedJob, EmbedResult } from './job.js';
 import { JobPool } from './pool.js';
 import type { PredictedAttributes } from './probes.js';
@@ -20,16 +22,7 @@ function predicted(): PredictedAttributes {
   const flat = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, 1 / names.length]));
   return {
     genre: flat(GENRES) as PredictedAttributes['genre'],
-    mood: flat([
-      'happy',
-      'energetic',
-      'aggressive',
-      'tense',
-      'calm',
-      'relaxed',
-      'sad',
-      'melancholic',
-    ]) as PredictedAttributes['mood'],
+    mood: flat(MOODS) as PredictedAttributes['mood'],
     mode: { major: 0.1, minor: 0.8, dorian: 0.05, mixolydian: 0.05, harmonicMinor: 0, phrygian: 0 },
     tonic: Array.from({ length: 12 }, (_, i) => (i === 9 ? 0.9 : 0.1 / 11)),
     meter: { '3/4': 0, '4/4': 1 },
@@ -69,12 +62,7 @@ describe('anchored generator, real-audio route', () => {
       targetDbfs: -20,
       windows: { window: 10, stride: 1.5 },
       embedder: { name: 'dsp' },
-      toClip: (raw) => {
-        const v = new Float32Array(raw.cols);
-        for (let i = 0; i < raw.rows; i++)
-          for (let j = 0; j < raw.cols; j++) v[j] = (v[j] as number) + (raw.get(i, j) as number) / raw.rows;
-        return v;
-      },
+      toClip: meanOverWindows,
       soundfont: 'fluidr3mono',
       pool,
       select: 'embedding',

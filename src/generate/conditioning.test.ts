@@ -15,6 +15,7 @@ import {
   renderScore,
 } from '../synth/music/index.js';
 import { Rng } from '../util/rng.js';
+import { MOODS } from './attributes.js';
 import { sampleRequest } from './condition.js';
 import type { PredictedAttributes } from './probes.js';
 
@@ -82,16 +83,7 @@ describe('composer conditioning', () => {
     const uniform = (names: readonly string[]) => Object.fromEntries(names.map((n) => [n, 1 / names.length]));
     const p: PredictedAttributes = {
       genre: { ...(uniform(GENRES) as PredictedAttributes['genre']), jazz: 0, metal: 0 },
-      mood: uniform([
-        'happy',
-        'energetic',
-        'aggressive',
-        'tense',
-        'calm',
-        'relaxed',
-        'sad',
-        'melancholic',
-      ]) as PredictedAttributes['mood'],
+      mood: uniform(MOODS) as PredictedAttributes['mood'],
       mode: { major: 0.1, minor: 0.7, dorian: 0.1, mixolydian: 0.05, harmonicMinor: 0.05, phrygian: 0 },
       tonic: Array.from({ length: 12 }, (_, i) => (i === 4 ? 0.5 : 0.5 / 11)),
       meter: { '3/4': 0.2, '4/4': 0.8 },

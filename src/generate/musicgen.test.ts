@@ -16,6 +16,7 @@ import { DSP_DIM, DSP_FINGERPRINT } from '../embed/dsp/dsp.js';
 import { Standardizer } from '../embed/standardize.js';
 import { Matrix } from '../linalg/matrix.js';
 import { GENRES } from '../synth/music/index.js';
+import { meanOverWindows } from '../testing/clip-mean.js';
 import { isUserError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { MusicAttributes } from './attributes.js';
@@ -97,12 +98,7 @@ function ctxFor(over: Partial<GeneratorContext> = {}): GeneratorContext {
     targetDbfs: -20,
     windows: { window: 10, stride: 1.5 },
     embedder: { name: 'dsp' },
-    toClip: (raw) => {
-      const v = new Float32Array(raw.cols);
-      for (let i = 0; i < raw.rows; i++)
-        for (let j = 0; j < raw.cols; j++) v[j] = (v[j] as number) + (raw.get(i, j) as number) / raw.rows;
-      return v;
-    },
+    toClip: meanOverWindows,
     soundfont: 'fluidr3mono',
     pool,
     select: 'embedding',
