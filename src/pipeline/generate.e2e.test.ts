@@ -7,7 +7,15 @@
  */
 import assert from 'node:assert/strict';
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -86,5 +94,55 @@ describe('b2m run with generation (tiny composed twin)', () => {
     const m2 = JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8'));
     assert.deepEqual(m2.reconstruction, m1.reconstruction);
     assert.equal(readdirSync(audio).filter((f) => f.endsWith('.mp3')).length, 10);
+  });
+
+  it('runs `anchored` from the tracks retrieval finds for each clip', () => {
+    const out = join(base, 'run-anchored');
+    const anchoredArgs = ['--set', 'generate.generators=[anchored]', '--set', 'encode.enabled=false'];
+    const r = b2m('run', '--dataset', dataset, '--config', config, '--out', out, ...anchoredArgs);
+    assert.equal(r.status, 0, r.stderr + r.stdout);
+    const m = validateMetricsFile(JSON.parse(readFileSync(join(out, 'metrics.json'), 'utf8')));
+    assert.equal(typeof m.reconstruction?.anchored?.summary.identification?.mean, 'number');
+    // Candidate k grows from the k-th track the decoded embedding retrieves (the twin's
+    // composed route), the same search whose results retrieval/ records.
+    const retrieved = JSON.parse(
+      readFileSync(join(out, 'retrieval', 'sub-001', 'whole-cortex.json'), 'utf8'),
+    );
+    const top = new Map<string, string[]>(
+      retrieved.clips.map((c: { clip: string; brain: { track: string }[] }) => [
+        c.clip,
+        c.brain.map((t) => t.track),
+      ]),
+    );
+    const record = JSON.parse(readFileSync(join(out, 'generation', 'sub-001', 'anchored.json'), 'utf8'));
+    assert.ok(record.clips.length > 0);
+    for (const c of record.clips) {
+      assert.deepEqual(
+        c.candidates.map((k: { anchor: { id: string; route: string } }) => [k.anchor.id, k.anchor.route]),
+        top
+          .get(c.clip)!
+          .slice(0, 2)
+          .map((id) => [id, 'composed-score']),
+        c.clip,
+      );
+    }
+    // Without the twin's music seed the same anchors are taken from their audio
+    // (basic-pitch transcription); only the generate stage runs again.
+    const seedFile = join(dataset, 'derivatives', 'simulation', 'music', 'tracks.json');
+    renameSync(seedFile, `${seedFile}.off`);
+    try {
+      const r2 = b2m('run', '--dataset', dataset, '--config', config, '--out', out, ...anchoredArgs);
+      assert.equal(r2.status, 0, r2.stderr + r2.stdout);
+    } finally {
+      renameSync(`${seedFile}.off`, seedFile);
+    }
+    const audioRecord = JSON.parse(readFileSync(join(out, 'generation', 'sub-001', 'anchored.json'), 'utf8'));
+    for (const c of audioRecord.clips) {
+      for (const k of c.candidates) {
+        assert.equal(k.anchor.route, 'transcribed-audio');
+        assert.ok(top.get(c.clip)!.slice(0, 2).includes(k.anchor.id), `${c.clip}: ${k.anchor.id}`);
+        assert.ok(k.anchor.estimate.notes > 0 && k.anchor.estimate.tempo > 0, JSON.stringify(k.anchor));
+      }
+    }
   });
 });

@@ -30,6 +30,7 @@ import {
 } from '../../generate/index.js';
 import { Matrix } from '../../linalg/matrix.js';
 import type { LibraryIndex } from '../../retrieve/build.js';
+import { type PreparedLibrary, prepareLibrary, queryLibrary } from '../../retrieve/query.js';
 import { UserError } from '../../util/errors.js';
 import { loadJson, saveJson } from '../artifact-io.js';
 import type { Artifact, Stage } from '../stage.js';
@@ -161,6 +162,13 @@ export const generateStage: Stage<GenerateStageInputs, GenerateStageOptions, Gen
       progress: ctx.progress,
     });
     const perGenerator: Record<string, Record<string, MetricSet>> = {};
+    // `anchored` grows from the tracks retrieval finds (the same cosine search as the
+    // retrieval the report shows), so its oracle anchors are shared by every subject.
+    const anchorLib = o.generate.generators.includes('anchored')
+      ? { ...prepareLibrary(library, { standardizer: std }), ids: library.ids }
+      : null;
+    const anchorK = Math.min(o.generate.candidates, library.ids.length);
+    const oracleAnchors = anchorLib ? await nearestTracks(anchorLib, clips, truth, anchorK) : null;
     try {
       for (const [k, p] of subjects.entries()) {
         const enc = inputs.encodings.find((e) => e.summary.subject === p.subject);
@@ -177,9 +185,10 @@ export const generateStage: Stage<GenerateStageInputs, GenerateStageOptions, Gen
               hint: "enable encoding for every subject with a feature space of the run's embedder (e.g. encode.features=[dsp-modulation]), or select by 'embedding'",
             },
           );
+        const predicted = averageWindows(decoded[k]!.predTest, p.windowsPerClip);
         const res = await generateForSubject({
           subject: p.subject,
-          predicted: averageWindows(decoded[k]!.predTest, p.windowsPerClip),
+          predicted,
           shared,
           options: {
             generators: o.generate.generators,
@@ -187,6 +196,14 @@ export const generateStage: Stage<GenerateStageInputs, GenerateStageOptions, Gen
             seed: o.seed,
             select: o.generate.select,
             ...(brain ? { brain } : {}),
+            ...(anchorLib && oracleAnchors
+              ? {
+                  anchors: {
+                    brain: await nearestTracks(anchorLib, clips, predicted, anchorK),
+                    oracle: oracleAnchors,
+                  },
+                }
+              : {}),
             ...(o.generate.modelDir ? { modelDir: o.generate.modelDir } : {}),
           },
           outDir: dir,
@@ -210,6 +227,22 @@ export const generateStage: Stage<GenerateStageInputs, GenerateStageOptions, Gen
     return loadJson<GenerateStageOutput>(dir, 'generate');
   },
 };
+
+/**
+ * The k nearest library tracks (cosine in the standardised space) of each clip, best
+ * first, by clip id. Q: n_clips × dim, clip-level rows in `clips` order.
+ */
+async function nearestTracks(
+  library: PreparedLibrary & { ids: readonly string[] },
+  clips: readonly { id: string }[],
+  Q: Matrix,
+  k: number,
+): Promise<Record<string, string[]>> {
+  const res = await queryLibrary(library, Q, k);
+  return Object.fromEntries(
+    clips.map((c, q) => [c.id, Array.from(res.indices.subarray(q * k, q * k + k), (t) => library.ids[t]!)]),
+  );
+}
 
 /**
  * Best-of-N by the brain for one subject: the first of its encoding models that reads
