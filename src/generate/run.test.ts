@@ -270,7 +270,7 @@ describe('generateForSubject', () => {
       'chroma_r',
       'key_match',
       'tempo_error_bpm',
-      'loudness_diff_db',
+      'dynamics_diff_db',
     ])
       for (const p of ['', 'oracle.', 'random.']) assert.ok(m[`${p}${k}`] !== undefined, `${p}${k}`);
     const c0 = a.record.clips[0];

@@ -14,6 +14,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { type ProgressSink, silentProgress } from '../util/progress.js';
 import { mapInWorkers } from '../util/worker-pool.js';
 import { anatomyPath } from './anatomy.js';
+import { formatAttribute } from './attributes.js';
 import {
   barChart,
   comparisonDots,
@@ -329,10 +330,7 @@ function player(run: RunData, audioRel: string | undefined, spec: string | null,
 function attrs(a: Record<string, unknown> | undefined): string {
   if (!a) return '';
   return `<dl class="attrs">${Object.entries(a)
-    .map(
-      ([k, v]) =>
-        `<dt>${esc(k)}</dt><dd>${esc(Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : v)}</dd>`,
-    )
+    .map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(formatAttribute(k, v))}</dd>`)
     .join('')}</dl>`;
 }
 

@@ -39,6 +39,12 @@ export interface AcousticSummary {
   tempo: number;
   /** RMS level, dBFS. */
   loudnessDb: number;
+  /**
+   * Dynamic range, dB: the 90th minus the 10th percentile of the frame levels
+   * (2048-sample frames): how much the music swells and falls, which a
+   * reconstruction's overall level (normalised) cannot show.
+   */
+  dynamicRangeDb: number;
   /** Clip-level statistics for the tagger (see TAGGER_FEATURE_NAMES). */
   features: Float64Array;
 }
@@ -242,6 +248,12 @@ export function analyseAudio(samples: Float32Array, sampleRate: number): Acousti
     for (let i = a; i < b; i++) e += (x[i] as number) ** 2;
     frameRms[t] = 10 * Math.log10(Math.max(1e-10, e / Math.max(1, b - a)));
   }
+  const sortedLevels = Float64Array.from(frameRms).sort();
+  const dynamicRangeDb =
+    T > 0
+      ? (sortedLevels[Math.floor(0.9 * (T - 1))] as number) -
+        (sortedLevels[Math.floor(0.1 * (T - 1))] as number)
+      : 0;
   const sortedEnv = Float64Array.from(env).sort();
   feats.push(...mfMean, ...mfStd, ...chMean, ...chStd);
   for (const v of [centroid, bandwidth, rolloff]) {
@@ -259,6 +271,7 @@ export function analyseAudio(samples: Float32Array, sampleRate: number): Acousti
     key: estimateKey(chromaMean),
     tempo: tempo.bpm,
     loudnessDb,
+    dynamicRangeDb,
     features: Float64Array.from(feats),
   };
 }

@@ -11,8 +11,10 @@
  *   bass, present in most tracks, would be everyone's top 2 and the metric empty.
  * - Acoustic: Pearson r of the mean log-mel spectra (`logmel_r`) and of the mean
  *   chroma (`chroma_r`), same estimated key (`key_match`), |tempo difference| in
- *   BPM forgiving octave errors (`tempo_error_bpm`, lower is better), |RMS level difference| in dB
- *   (`loudness_diff_db`, lower is better).
+ *   BPM forgiving octave errors (`tempo_error_bpm`, lower is better), |dynamic range difference|
+ *   in dB (`dynamics_diff_db`, lower is better). Not the overall level: generated audio is
+ *   rendered at the stimuli's mean level, so a level difference would be the same for the
+ *   brain's, the oracle's and a random reconstruction, whatever was decoded.
  *
  * Chance of every pairwise metric is its mean over mismatched pairs
  * (reconstruction i against stimulus j ≠ i): what a reconstruction unrelated to
@@ -60,7 +62,10 @@ export const PAIRWISE: Readonly<Record<string, { f: Pairwise; better: 'higher' |
     better: 'higher',
   },
   tempo_error_bpm: { f: (r, s) => tempoError(r.acoustic.tempo, s.acoustic.tempo), better: 'lower' },
-  loudness_diff_db: { f: (r, s) => Math.abs(r.acoustic.loudnessDb - s.acoustic.loudnessDb), better: 'lower' },
+  dynamics_diff_db: {
+    f: (r, s) => Math.abs(r.acoustic.dynamicRangeDb - s.acoustic.dynamicRangeDb),
+    better: 'lower',
+  },
 };
 
 /**

@@ -71,7 +71,7 @@ describe('reconstruction metrics', () => {
     for (const k of ['genre_top2', 'instrument_top2', 'mood_top1', 'key_match'])
       assert.equal(m[k]?.value, 1, k);
     for (const k of ['logmel_r', 'chroma_r']) assert.ok(Math.abs((m[k]?.value as number) - 1) < 1e-12, k);
-    for (const k of ['tempo_error_bpm', 'loudness_diff_db']) assert.equal(m[k]?.value, 0, k);
+    for (const k of ['tempo_error_bpm', 'dynamics_diff_db']) assert.equal(m[k]?.value, 0, k);
     for (const k of Object.keys(PAIRWISE)) assert.ok(m[k]?.chance !== undefined && m[k]?.n === 6);
   });
 

@@ -128,7 +128,8 @@ function probeTrainingSet(
 
 export const generateStage: Stage<GenerateStageInputs, GenerateStageOptions, GenerateStageOutput> = {
   name: 'generate',
-  version: 1,
+  // 2: `dynamics_diff_db` replaced `loudness_diff_db`.
+  version: 2,
   async run() {
     throw new Error('the generate stage computes into its folder (produce)');
   },
