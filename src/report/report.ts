@@ -550,10 +550,14 @@ function sectionConfig(run: RunData): string {
 function stagesLine(run: RunData): string {
   if (!run.manifest.ok) return '';
   const st = run.manifest.value.stages as
-    | Array<{ stage: string; label?: string; seconds?: number }>
+    | Array<{ stage: string; label?: string; seconds?: number; cached?: boolean }>
     | undefined;
   if (!Array.isArray(st) || st.length === 0) return '';
-  return `<p class="note">Stages: ${st.map((s) => `${esc(s.stage)}${s.label ? `/${esc(s.label)}` : ''} ${fmt(s.seconds ?? null, 1)} s`).join(' · ')}</p>`;
+  // A run has dozens of stages: their times fold away behind a one-line summary.
+  const cached = st.filter((s) => s.cached).length;
+  const wall = run.manifest.value.seconds as number | undefined;
+  const summary = `${st.length} stages${cached ? ` (${cached} from the run folder)` : ''}${typeof wall === 'number' ? `, run wall time ${fmt(wall, 0)} s` : ''}`;
+  return `<details class="note"><summary>${summary}</summary>${st.map((s) => `${esc(s.stage)}${s.label ? `/${esc(s.label)}` : ''} ${s.cached ? 'from the run folder' : `${fmt(s.seconds ?? null, 1)} s`}`).join(' · ')}</details>`;
 }
 
 /** Writes `report.html` (and its `report/` PNG assets) into the run folder. */
