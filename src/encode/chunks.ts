@@ -10,9 +10,9 @@
  * Chunking does not change the statistics: the permutations of the null are drawn
  * from the seed alone and shared by every voxel (`setUpEncoding`), the FWER max over
  * the brain is the max of the chunks' maxima, and FDR runs after the merge. The fit of
- * a voxel does not depend on its neighbours except through the floating-point order of
- * the ridge engine's matrix products, so chunk boundaries that match the in-process
- * batches give the same bytes, and others agree to ≈ 1e-7 relative.
+ * a voxel does not depend on its neighbours, and the ridge engine makes its products on
+ * the mask's fixed grid of voxel blocks (VOXEL_BLOCK), so any chunking gives the bytes
+ * of the in-process fit (for the same numeric backend and thread count).
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -33,6 +33,7 @@ import {
   setUpEncoding,
   timecourseCandidates,
   timecourseKeeper,
+  VOXEL_BLOCK,
 } from './fit.js';
 import { CoefWriter, type EncodingModelPart } from './model.js';
 import { type EncodingSummary, writeSubjectEncoding } from './outputs.js';
@@ -44,14 +45,19 @@ export function encodingSpaceNames(features: string[], banded = false): string[]
   return [...specs, ...(banded ? bandedSpecs(specs).map((b) => b.spec) : [])].map((s) => s.name);
 }
 
-/** Voxel ranges [start, end) of at most `chunkVoxels` voxels covering 0..nVoxels. */
+/**
+ * Voxel ranges [start, end) of at most `chunkVoxels` voxels covering 0..nVoxels; from
+ * VOXEL_BLOCK voxels up, a whole number of blocks each (`chunkVoxels` rounded down), so
+ * no range cuts a block of the ridge engine's grid (a cut block is computed padded).
+ */
 export function voxelChunks(nVoxels: number, chunkVoxels: number): Array<[number, number]> {
   if (!Number.isInteger(chunkVoxels) || chunkVoxels < 1)
     throw new UserError(`chunkVoxels must be a whole number ≥ 1, got ${chunkVoxels}`, {
       field: 'encode.chunkVoxels',
     });
+  const step = chunkVoxels >= VOXEL_BLOCK ? chunkVoxels - (chunkVoxels % VOXEL_BLOCK) : chunkVoxels;
   const out: Array<[number, number]> = [];
-  for (let v = 0; v < nVoxels; v += chunkVoxels) out.push([v, Math.min(nVoxels, v + chunkVoxels)]);
+  for (let v = 0; v < nVoxels; v += step) out.push([v, Math.min(nVoxels, v + step)]);
   return out;
 }
 

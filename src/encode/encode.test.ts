@@ -481,6 +481,21 @@ describe('encodeSubject on a constructed dataset with a planted response', () =>
     assertSameOutputs(join(dir, 'inproc'), join(dir, 'five-chunks', 'enc'), { ignore: ['batches'] });
   });
 
+  it('voxelChunks: ranges of whole 512-voxel grid blocks from 512 voxels up', () => {
+    assert.deepEqual(voxelChunks(12, 5), [
+      [0, 5],
+      [5, 10],
+      [10, 12],
+    ]);
+    assert.deepEqual(voxelChunks(2000, 1000), [
+      [0, 512],
+      [512, 1024],
+      [1024, 1536],
+      [1536, 2000],
+    ]);
+    assert.deepEqual(voxelChunks(1500, 20_000), [[0, 1500]]);
+  });
+
   it('the merge refuses chunks that do not tile the mask', async () => {
     const options = { maskPath, fmriCacheDir: join(dir, 'cache'), permutations: 20 };
     const d = join(dir, 'gap', 'dsp-0');

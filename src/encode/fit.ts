@@ -143,6 +143,17 @@ export const ENCODE_DEFAULTS = {
   timecourseVoxels: 2000,
 };
 
+/**
+ * Voxels of one block of the ridge engine's target grid (`TargetGrid`): every product
+ * over voxels is made one block of the mask's columns [k·512, (k + 1)·512) at a time,
+ * at the block's full width, so a voxel gets the same bytes whether it is fitted with
+ * the whole brain, in another voxel batch, or in a chunk job of any range (OpenBLAS
+ * rounds an element differently depending on the product's shape and the element's
+ * place in it). Batches and chunks are cut at multiples of it where they can be,
+ * so that blocks are padded only at the edges of small ranges.
+ */
+export const VOXEL_BLOCK = 512;
+
 /** Everything computed for one space, per voxel (masker column order). */
 export interface SpaceResult {
   spec: SpaceSpec;
@@ -588,9 +599,9 @@ export interface RangeFit {
 /**
  * Fits the prepared spaces on voxels [v0, v1): per batch, each run is read once (from
  * the run cache) and only the batch's columns are kept. The batch size comes from the
- * memory budget; within a batch every voxel is independent of the others, so the
- * numbers depend on the batch only through the floating-point order of the ridge
- * engine's matrix products (≈ 1e-7 relative), and not at all when the batches are the same.
+ * memory budget; every voxel is independent of the others, and the ridge engine's
+ * products run on the mask's grid of VOXEL_BLOCK voxels, so a voxel's numbers do not
+ * depend on the batch (nor on the voxel range) at all.
  */
 export async function fitVoxelRange(
   s: EncodingSetup,
@@ -624,7 +635,9 @@ export async function fitVoxelRange(
       { field: 'maxMemoryBytes', hint: 'raise the budget, or use a smaller mask' },
     );
   }
-  const B = Math.max(1, Math.min(nRange, o.maxVoxelBatch, Math.floor(forBatch / perVoxel)));
+  const B0 = Math.max(1, Math.min(nRange, o.maxVoxelBatch, Math.floor(forBatch / perVoxel)));
+  // Whole grid blocks per batch when a batch holds at least one (see VOXEL_BLOCK).
+  const B = B0 < nRange && B0 >= VOXEL_BLOCK ? B0 - (B0 % VOXEL_BLOCK) : B0;
   const nBatches = Math.ceil(nRange / B);
   log(
     `fit: ${nRange === V ? V : `${nRange} of ${V}`} voxels in ${nBatches} batch(es) of ≤ ${B}; ${nTrain} training scans (${s.trainRuns.length} runs), ${nTestAvg} test scans (${R} repetitions averaged)`,
@@ -705,11 +718,14 @@ export async function fitVoxelRange(
     for (const [k, p] of prepared.entries()) {
       const res = results[k]!;
       const tcv = performance.now();
+      // The batch's voxels on the mask's grid: the same bytes per voxel whatever the batch or chunk.
+      const targetGrid = { offset: v0, width: VOXEL_BLOCK, total: V };
       const ridgeOpts = {
         alphas: o.alphas,
         cv: { kind: 'groups', groups } as const,
         score: 'r2' as const,
         maxMemoryBytes: budget * 0.6,
+        targetGrid,
       };
       let model: Awaited<ReturnType<typeof fitRidgeCV>>;
       if (p.banded) {
@@ -732,7 +748,7 @@ export async function fitVoxelRange(
       const Pavg = Matrix.zeros(nTestAvg, nb, 'float32');
       let row = 0;
       for (const [t, Xt] of p.Xtest.entries()) {
-        const P = await model.predict(Xt);
+        const P = await model.predict(Xt, undefined, targetGrid);
         const l = layouts[t]!;
         const A = averageBlocks(P, l.starts, l.length);
         Pavg.data.set(A.data, row * nb);
