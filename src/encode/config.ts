@@ -24,5 +24,15 @@ export const EncodeConfigSchema = z.strictObject({
    * the atlas's cortical voxels, or the best-r ones when there are more; 0 keeps none.
    */
   timecourseVoxels: z.number().int().min(0).default(2000),
+  /**
+   * Voxels per encoding job: each feature space is fitted in jobs of at most this many
+   * voxels (spread over the executor's workers), then merged for whole-brain statistics.
+   * A job's memory grows with it (see docs/queue.md, "Sizing encode.chunkVoxels").
+   */
+  chunkVoxels: z
+    .number({ error: 'must be a number of voxels, e.g. 20000' })
+    .int({ error: 'must be a whole number of voxels, e.g. 20000' })
+    .min(1, { error: 'must be at least 1 voxel per encoding job (default 20000)' })
+    .default(20000),
 });
 export type EncodeConfig = z.infer<typeof EncodeConfigSchema>;

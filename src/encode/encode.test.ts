@@ -12,7 +12,9 @@ import { after, before, describe, it } from 'node:test';
 import { affinesClose, readNifti, readNiftiHeader, writeNifti } from '../io/nifti/index.js';
 import { readNpy } from '../io/npy.js';
 import { Matrix } from '../linalg/matrix.js';
+import { assertSameOutputs } from '../testing/same-outputs.js';
 import { Rng } from '../util/rng.js';
+import { encodeSubjectFromChunks, encodingSpaceNames, fitEncodingChunk, voxelChunks } from './chunks.js';
 import { encodeSubject } from './encode.js';
 import { loadEncodingModel, predictBrainResponse } from './model.js';
 import { type ClipFeatures, resolveFeatureSpaces } from './spaces.js';
@@ -414,6 +416,134 @@ describe('encodeSubject on a constructed dataset with a planted response', () =>
         options: { maskPath: other, fmriCacheDir: null, permutations: 10 },
       }),
       /image grid 4×3×2 does not match the mask's grid 5×3×2/,
+    );
+  });
+
+  it('chunked (space × voxel range, then a merge): one chunk per space gives the same bytes, several the same maps', async () => {
+    // Banded too, so kernel weights, unique variance and the comparisons go through the merge.
+    const features = ['dsp', 'genre'];
+    const options = {
+      maskPath,
+      fmriCacheDir: join(dir, 'cache'),
+      permutations: 200,
+      banded: true,
+      bandedIter: 4,
+      timecourseVoxels: 5,
+    };
+    const clipFeatures = { dsp: designFeatures() };
+    const inProcess = (out: string, maxVoxelBatch?: number) =>
+      encodeSubject({
+        dataset: root,
+        subject: 'sub-01',
+        features,
+        outDir: join(dir, out),
+        clipFeatures,
+        options: { ...options, maxVoxelBatch },
+      });
+    const chunked = async (out: string, chunkVoxels: number) => {
+      const dirs: string[] = [];
+      // Chunks in reverse order: the merge must not depend on the order they come in.
+      for (const space of encodingSpaceNames(features, true).reverse()) {
+        for (const voxels of voxelChunks(V, chunkVoxels).reverse()) {
+          const d = join(dir, out, 'chunks', `${space}-${voxels[0]}`);
+          const m = await fitEncodingChunk({
+            dataset: root,
+            subject: 'sub-01',
+            features,
+            clipFeatures,
+            options,
+            space,
+            voxels,
+            dir: d,
+          });
+          assert.deepEqual([m.space, m.v0, m.v1], [space, ...voxels]);
+          dirs.push(d);
+        }
+      }
+      return encodeSubjectFromChunks({
+        dataset: root,
+        subject: 'sub-01',
+        features,
+        options,
+        chunks: dirs,
+        outDir: join(dir, out, 'enc'),
+      });
+    };
+    await inProcess('inproc');
+    await chunked('one-chunk', V);
+    assertSameOutputs(join(dir, 'inproc'), join(dir, 'one-chunk', 'enc'));
+    // Five ranges of ≤ 5 voxels: the same bytes as the in-process fit in batches of 5 …
+    const many = await chunked('five-chunks', 5);
+    assert.equal(many.batches.count, 5);
+    await inProcess('inproc-b5', 5);
+    assertSameOutputs(join(dir, 'inproc-b5'), join(dir, 'five-chunks', 'enc'));
+    // … and as the in-process fit in one batch: only the batch record in encoding.json differs.
+    assertSameOutputs(join(dir, 'inproc'), join(dir, 'five-chunks', 'enc'), { ignore: ['batches'] });
+  });
+
+  it('voxelChunks: ranges of whole 512-voxel grid blocks from 512 voxels up', () => {
+    assert.deepEqual(voxelChunks(12, 5), [
+      [0, 5],
+      [5, 10],
+      [10, 12],
+    ]);
+    assert.deepEqual(voxelChunks(2000, 1000), [
+      [0, 512],
+      [512, 1024],
+      [1024, 1536],
+      [1536, 2000],
+    ]);
+    assert.deepEqual(voxelChunks(1500, 20_000), [[0, 1500]]);
+  });
+
+  it('the merge refuses chunks that do not tile the mask', async () => {
+    const options = { maskPath, fmriCacheDir: join(dir, 'cache'), permutations: 20 };
+    const d = join(dir, 'gap', 'dsp-0');
+    await fitEncodingChunk({
+      dataset: root,
+      subject: 'sub-01',
+      features: ['dsp'],
+      clipFeatures: { dsp: designFeatures() },
+      options,
+      space: 'dsp',
+      voxels: [0, 10],
+      dir: d,
+    });
+    await assert.rejects(
+      encodeSubjectFromChunks({
+        dataset: root,
+        subject: 'sub-01',
+        features: ['dsp'],
+        options,
+        chunks: [d],
+        outDir: join(dir, 'gap', 'enc'),
+      }),
+      /encoding chunks of dsp for sub-01 end at voxel 10 of 24/,
+    );
+    await assert.rejects(
+      fitEncodingChunk({
+        dataset: root,
+        subject: 'sub-01',
+        features: ['dsp'],
+        clipFeatures: { dsp: designFeatures() },
+        options,
+        space: 'dsp',
+        voxels: [20, 30],
+        dir: join(dir, 'gap', 'bad'),
+      }),
+      /voxels \[20, 30\) are not a range of the 24-voxel mask/,
+    );
+    await assert.rejects(
+      fitEncodingChunk({
+        dataset: root,
+        subject: 'sub-01',
+        features: ['dsp'],
+        options,
+        space: 'genre',
+        voxels: [0, 5],
+        dir: join(dir, 'gap', 'bad'),
+      }),
+      /no space "genre" among dsp/,
     );
   });
 

@@ -59,6 +59,7 @@ import {
   normalisedR,
   pairedSignFlipTest,
   partitionR2,
+  pearsonColumns,
   permutations,
   r2Columns,
   signFlips,
@@ -141,6 +142,17 @@ export const ENCODE_DEFAULTS = {
   bandedConcentration: [0.1, 1] as number[],
   timecourseVoxels: 2000,
 };
+
+/**
+ * Voxels of one block of the ridge engine's target grid (`TargetGrid`): every product
+ * over voxels is made one block of the mask's columns [k·512, (k + 1)·512) at a time,
+ * at the block's full width, so a voxel gets the same bytes whether it is fitted with
+ * the whole brain, in another voxel batch, or in a chunk job of any range (OpenBLAS
+ * rounds an element differently depending on the product's shape and the element's
+ * place in it). Batches and chunks are cut at multiples of it where they can be,
+ * so that blocks are padded only at the edges of small ranges.
+ */
+export const VOXEL_BLOCK = 512;
 
 /** Everything computed for one space, per voxel (masker column order). */
 export interface SpaceResult {
@@ -243,8 +255,10 @@ export function featureLabel(name: string): string {
   return name.replace(/[^A-Za-z0-9]/g, '');
 }
 
-interface PreparedSpace {
+export interface PreparedSpace {
   spec: SpaceSpec;
+  /** Position in `[...features, ...banded models]`. */
+  index: number;
   parts: EncodingModelPart[];
   dim: number;
   Xtrain: Matrix<Float32Array>;
@@ -263,7 +277,7 @@ export function bandedName(members: readonly string[]): string {
  * The banded models variance partitioning needs: all spaces together, and for more
  * than two spaces each leave-one-out subset (with two, the single spaces serve).
  */
-function bandedSpecs(specs: SpaceSpec[]): { spec: SpaceSpec; members: SpaceSpec[] }[] {
+export function bandedSpecs(specs: SpaceSpec[]): { spec: SpaceSpec; members: SpaceSpec[] }[] {
   if (specs.length < 2) {
     throw new UserError(`banded ridge needs at least two feature spaces, got ${specs.length}`, {
       field: 'banded',
@@ -292,6 +306,52 @@ function bandedSpecs(specs: SpaceSpec[]): { spec: SpaceSpec; members: SpaceSpec[
 }
 
 export async function fitSubjectEncoding(input: FitSubjectInput): Promise<SubjectEncoding> {
+  const s = await setUpEncoding(input, () => true);
+  const modelDirs = s.prepared.map((p) =>
+    input.modelsDir ? join(input.modelsDir, `feat-${featureLabel(p.spec.name)}`) : null,
+  );
+  const writers: (CoefWriter | null)[] = [];
+  for (const [k, d] of modelDirs.entries()) {
+    if (d) await mkdir(d, { recursive: true });
+    writers.push(d ? await CoefWriter.open(d, s.V, s.prepared[k]!.Xtrain.cols) : null);
+  }
+  const keeper = timecourseKeeper(s);
+  let fit: RangeFit;
+  try {
+    fit = await fitVoxelRange(s, 0, s.V, {
+      coef: writers,
+      offer: (v0, Yavg, P, r) => keeper.offer(v0, Yavg, P, r),
+    });
+    for (const w of writers) await w?.commit();
+  } catch (e) {
+    for (const w of writers) await w?.abort();
+    throw e;
+  }
+  if (!s.fmriCache && fit.nBatches > 1)
+    s.notes.push('no run cache: every voxel batch preprocesses the runs again');
+  return finishEncoding(s, {
+    spaces: s.prepared.map((p, k) => ({ ...describeSpace(p), arrays: fit.spaces[k]! })),
+    ev: fit.ev,
+    compareBlocks: fit.compareBlocks,
+    voxelBatch: fit.voxelBatch,
+    nBatches: fit.nBatches,
+    featureSeconds: s.featureSeconds,
+    fitSeconds: fit.seconds,
+    timecourses: keeper.finish(),
+    modelDirs,
+  });
+}
+
+/** What the fit, the chunks and the merge share about one subject: design, mask, layouts, the null's permutations, and the prepared spaces. */
+export type EncodingSetup = Awaited<ReturnType<typeof setUpEncoding>>;
+
+/**
+ * Everything before the voxels are read: options, design, mask, atlas, test layouts,
+ * the permutations of the null (one set for every voxel, drawn from the seed alone, so
+ * p-values do not depend on how voxels are split into batches or chunks), and the
+ * features of the spaces `want` names (in `[...features, ...banded models]` order).
+ */
+export async function setUpEncoding(input: FitSubjectInput, want: (space: string) => boolean) {
   const t0 = performance.now();
   const progress = input.progress ?? silentProgress;
   const log = input.log ?? (() => {});
@@ -381,7 +441,9 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
     progress,
     memo: new Map(),
   };
-  const partNames = [...new Set(specs.flatMap((s) => s.parts))];
+  const allSpecs = [...specs, ...banded.map((b) => b.spec)];
+  const wanted = allSpecs.flatMap((spec, index) => (want(spec.name) ? [{ spec, index }] : []));
+  const partNames = [...new Set(wanted.flatMap((w) => w.spec.parts))];
   const parts = new Map<
     string,
     { features: ClipFeatures; perClip: Matrix<Float32Array>[]; meta: EncodingModelPart }
@@ -405,7 +467,7 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
     log(`features: ${name} ${f.dim}-d per ${f.kind}`);
   }
   const indices = design.runs.map((r, i) => scanIndex(design, r, nScans[i] as number));
-  const prepared: PreparedSpace[] = [...specs, ...banded.map((b) => b.spec)].map((spec, k) => {
+  const prepared: PreparedSpace[] = wanted.map(({ spec, index: k }) => {
     const ps = spec.parts.map((n) => parts.get(n)!);
     const dim = ps.reduce((a, p) => a + p.features.dim, 0);
     const nf = dim * o.delays.length;
@@ -418,7 +480,7 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
     }
     const Xtest = testRuns.map((i) => delayRows(scanFeatures(indices[i]!, ps), o.delays));
     const b = k >= specs.length ? banded[k - specs.length]! : null;
-    if (!b) return { spec, parts: ps.map((p) => p.meta), dim, Xtrain, Xtest };
+    if (!b) return { spec, index: k, parts: ps.map((p) => p.meta), dim, Xtrain, Xtest };
     // delayRows lays columns out delay-major (delay i, feature f → i·dim + f).
     const featBand = b.members.flatMap((m, band) =>
       m.parts.flatMap((n) => Array.from({ length: parts.get(n)!.features.dim }, () => band)),
@@ -426,6 +488,7 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
     const bands = Int32Array.from({ length: nf }, (_, c) => featBand[c % dim] as number);
     return {
       spec,
+      index: k,
       parts: ps.map((p) => p.meta),
       dim,
       Xtrain,
@@ -442,7 +505,118 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
     });
   }
   const featureSeconds = (performance.now() - tf) / 1000;
+  const fmriCache =
+    o.fmriCacheDir === null ? null : new RunMatrixCache(o.fmriCacheDir ?? defaultFmriCacheDir());
+  return {
+    t0,
+    progress,
+    log,
+    o,
+    notes,
+    specs,
+    banded,
+    allSpecs,
+    ds,
+    design,
+    id,
+    masker,
+    V,
+    atlas,
+    pre,
+    nScans,
+    trainRuns,
+    testRuns,
+    layouts,
+    R,
+    segL,
+    nTestAvg,
+    nTrain,
+    nTestFull,
+    blockScans,
+    nPerm,
+    layout,
+    perms,
+    prepared,
+    groups,
+    featureSeconds,
+    fmriCache,
+  };
+}
 
+/** Per-voxel results of one space over a voxel range [v0, v1) (nb = v1 − v0 voxels). */
+export interface SpaceArrays {
+  r: Float64Array;
+  r2: Float64Array;
+  p: Float64Array;
+  alpha: Float64Array;
+  intercept: Float64Array;
+  /** Per-block contributions to r, block-major (k × nb). */
+  blockC: Float64Array;
+  /** Banded models: the kernel weight per band, band-major (n_bands × nb). */
+  gammas?: Float64Array;
+  /** Per permutation, the largest null r over the range's voxels (max-statistic FWER: a max of maxes is the whole brain's). */
+  maxNull: Float64Array;
+  cvSeconds: number;
+}
+
+/** A fitted space as the merge sees it: what names it, and its arrays over every voxel. */
+export interface SpaceDescription {
+  spec: SpaceSpec;
+  /** Position in `[...features, ...banded models]`. */
+  index: number;
+  parts: EncodingModelPart[];
+  dim: number;
+  /** Columns of the delayed design (dim × delays). */
+  nFeatures: number;
+  members?: string[];
+}
+
+export function describeSpace(p: PreparedSpace): SpaceDescription {
+  return {
+    spec: p.spec,
+    index: p.index,
+    parts: p.parts,
+    dim: p.dim,
+    nFeatures: p.Xtrain.cols,
+    members: p.banded?.members,
+  };
+}
+
+/** The fit of every prepared space over one voxel range. */
+export interface RangeFit {
+  v0: number;
+  v1: number;
+  /** Explainable variance, per voxel of the range. */
+  ev: Float64Array;
+  /** Per prepared space. */
+  spaces: SpaceArrays[];
+  compareBlocks: number;
+  voxelBatch: number;
+  nBatches: number;
+  seconds: number;
+}
+
+/**
+ * Fits the prepared spaces on voxels [v0, v1): per batch, each run is read once (from
+ * the run cache) and only the batch's columns are kept. The batch size comes from the
+ * memory budget; every voxel is independent of the others, and the ridge engine's
+ * products run on the mask's grid of VOXEL_BLOCK voxels, so a voxel's numbers do not
+ * depend on the batch (nor on the voxel range) at all.
+ */
+export async function fitVoxelRange(
+  s: EncodingSetup,
+  v0Range: number,
+  v1Range: number,
+  sinks: {
+    coef: (CoefWriter | null)[];
+    /** Sees each batch's measured and predicted test responses (n_test × nb) and r per space. */
+    offer?: (v0: number, Yavg: Matrix, P: Matrix[], r: Float64Array[]) => void;
+  },
+): Promise<RangeFit> {
+  const { o, R, nTrain, nTestFull, nTestAvg, nScans, prepared, V, design, layouts, segL, blockScans } = s;
+  const { progress, log, layout, perms, groups } = s;
+  const nPerm = s.nPerm;
+  const nRange = v1Range - v0Range;
   // Voxel batch size: the batch's training, test (R repetitions, their average and the
   // predictions) and scoring arrays, with the ridge engine's working set inside the rest.
   const maxRun = Math.max(...nScans);
@@ -461,209 +635,249 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
       { field: 'maxMemoryBytes', hint: 'raise the budget, or use a smaller mask' },
     );
   }
-  const B = Math.max(1, Math.min(V, o.maxVoxelBatch, Math.floor(forBatch / perVoxel)));
-  const nBatches = Math.ceil(V / B);
+  const B0 = Math.max(1, Math.min(nRange, o.maxVoxelBatch, Math.floor(forBatch / perVoxel)));
+  // Whole grid blocks per batch when a batch holds at least one (see VOXEL_BLOCK).
+  const B = B0 < nRange && B0 >= VOXEL_BLOCK ? B0 - (B0 % VOXEL_BLOCK) : B0;
+  const nBatches = Math.ceil(nRange / B);
   log(
-    `fit: ${V} voxels in ${nBatches} batch(es) of ≤ ${B}; ${nTrain} training scans (${trainRuns.length} runs), ${nTestAvg} test scans (${R} repetitions averaged)`,
+    `fit: ${nRange === V ? V : `${nRange} of ${V}`} voxels in ${nBatches} batch(es) of ≤ ${B}; ${nTrain} training scans (${s.trainRuns.length} runs), ${nTestAvg} test scans (${R} repetitions averaged)`,
   );
-
-  const fmriCache =
-    o.fmriCacheDir === null ? null : new RunMatrixCache(o.fmriCacheDir ?? defaultFmriCacheDir());
-  if (!fmriCache && nBatches > 1) notes.push('no run cache: every voxel batch preprocesses the runs again');
   const source = bidsRunSource({
-    dataset: ds,
+    dataset: s.ds,
     design,
-    subject: id,
-    mask: masker,
-    options: pre,
-    cache: fmriCache,
+    subject: s.id,
+    mask: s.masker,
+    options: s.pre,
+    cache: s.fmriCache,
     raw: o.raw,
   });
 
-  const results = prepared.map((p): SpaceResult & { maxNull: Float64Array; intercept: Float64Array } => ({
-    spec: p.spec,
-    r: new Float64Array(V),
-    r2: new Float64Array(V),
+  const results = prepared.map(
+    (p): SpaceArrays => ({
+      r: new Float64Array(nRange),
+      r2: new Float64Array(nRange),
+      p: new Float64Array(nRange).fill(1),
+      alpha: new Float64Array(nRange),
+      intercept: new Float64Array(nRange),
+      blockC: new Float64Array(0),
+      gammas: p.banded ? new Float64Array(p.banded.members.length * nRange) : undefined,
+      maxNull: new Float64Array(nPerm).fill(Number.NEGATIVE_INFINITY),
+      cvSeconds: 0,
+    }),
+  );
+  const ev = new Float64Array(nRange);
+  let compareBlocks = 0;
+  const tfit = performance.now();
+  for (let b = 0; b < nBatches; b++) {
+    // v0/v1: masker columns; l0: the same voxel's place in this range's arrays.
+    const l0 = b * B;
+    const v0 = v0Range + l0;
+    const v1 = Math.min(v1Range, v0 + B);
+    const nb = v1 - v0;
+    const Ytrain = Matrix.zeros(nTrain, nb, 'float32');
+    const reps = Array.from({ length: R }, () => Matrix.zeros(nTestAvg, nb, 'float32'));
+    progress.start(`encode sub-${s.id}: read runs (batch ${b + 1}/${nBatches})`, design.runs.length);
+    let trainRow = 0;
+    let testRun = 0;
+    let testRow = 0;
+    for (let i = 0; i < design.runs.length; i++) {
+      const sched = design.runs[i]!;
+      const run = await source(sched, i);
+      const X = run.X;
+      if (X.rows !== nScans[i] || X.cols !== V) {
+        throw new UserError(
+          `run ${sched.key} gives ${X.rows} scans × ${X.cols} voxels, expected ${nScans[i]} × ${V}`,
+          { file: run.file, hint: 'the image and the mask must share the grid; the run must be complete' },
+        );
+      }
+      if (o.regressGlobal) regressGlobalSignal(X, v0, nb);
+      if (sched.split === 'train') {
+        copyCols(X, v0, nb, Ytrain, trainRow, 0, X.rows);
+        trainRow += X.rows;
+      } else {
+        const l = layouts[testRun]!;
+        l.starts.forEach((st, r) => {
+          copyCols(X, v0, nb, reps[r]!, testRow, st, l.length);
+        });
+        testRow += l.length;
+        testRun++;
+      }
+      progress.update(i + 1);
+    }
+    progress.finish();
+    const evb = explainableVariance(reps);
+    ev.set(evb, l0);
+    const Yavg = Matrix.zeros(nTestAvg, nb, 'float32');
+    for (const m of reps)
+      for (let k = 0; k < Yavg.data.length; k++)
+        Yavg.data[k] = (Yavg.data[k] as number) + (m.data[k] as number);
+    for (let k = 0; k < Yavg.data.length; k++) Yavg.data[k] = (Yavg.data[k] as number) / R;
+    reps.length = 0;
+
+    const batchP: Matrix[] = [];
+    for (const [k, p] of prepared.entries()) {
+      const res = results[k]!;
+      const tcv = performance.now();
+      // The batch's voxels on the mask's grid: the same bytes per voxel whatever the batch or chunk.
+      const targetGrid = { offset: v0, width: VOXEL_BLOCK, total: V };
+      const ridgeOpts = {
+        alphas: o.alphas,
+        cv: { kind: 'groups', groups } as const,
+        score: 'r2' as const,
+        maxMemoryBytes: budget * 0.6,
+        targetGrid,
+      };
+      let model: Awaited<ReturnType<typeof fitRidgeCV>>;
+      if (p.banded) {
+        const fit = await fitBandedRidgeCV(p.Xtrain, Ytrain, {
+          ...ridgeOpts,
+          bands: p.banded.bands,
+          nIter: o.bandedIter,
+          concentration: o.bandedConcentration,
+          seed: o.seed,
+          progress,
+        });
+        model = fit.model;
+        const g = res.gammas!;
+        for (let bb = 0; bb < fit.nBands; bb++)
+          g.set(fit.gammas.data.subarray(bb * nb, (bb + 1) * nb), bb * nRange + l0);
+      } else {
+        model = await fitRidgeCV(p.Xtrain, Ytrain, ridgeOpts);
+      }
+      res.cvSeconds += (performance.now() - tcv) / 1000;
+      const Pavg = Matrix.zeros(nTestAvg, nb, 'float32');
+      let row = 0;
+      for (const [t, Xt] of p.Xtest.entries()) {
+        const P = await model.predict(Xt, undefined, targetGrid);
+        const l = layouts[t]!;
+        const A = averageBlocks(P, l.starts, l.length);
+        Pavg.data.set(A.data, row * nb);
+        row += l.length;
+      }
+      res.r2.set(r2Columns(Yavg, Pavg), l0);
+      batchP.push(Pavg);
+      const bc = blockContributions(Yavg, Pavg, segL, blockScans);
+      if (res.blockC.length === 0) res.blockC = new Float64Array(bc.k * nRange);
+      for (let b2 = 0; b2 < bc.k; b2++)
+        res.blockC.set(bc.C.subarray(b2 * nb, (b2 + 1) * nb), b2 * nRange + l0);
+      compareBlocks = bc.k;
+      res.alpha.set(model.alphas, l0);
+      res.intercept.set(model.intercept, l0);
+      if (nPerm > 0) {
+        const pt = layout
+          ? blockPermutationTest(Yavg, Pavg, layout, perms)
+          : circularShiftTest(Yavg, Pavg, segL, perms);
+        res.r.set(pt.r, l0);
+        res.p.set(pt.p, l0);
+        for (let q = 0; q < nPerm; q++)
+          if ((pt.maxNull[q] as number) > (res.maxNull[q] as number))
+            res.maxNull[q] = pt.maxNull[q] as number;
+      } else {
+        res.r.set(pearsonColumns(Yavg, Pavg), l0);
+      }
+      await sinks.coef[k]?.append(model.coef);
+      log(
+        `  batch ${b + 1}/${nBatches} ${p.spec.name}: ${nb} voxels, ridge ${model.info.solver} ${((performance.now() - tcv) / 1000).toFixed(1)} s`,
+      );
+    }
+    sinks.offer?.(
+      v0,
+      Yavg,
+      batchP,
+      results.map((res) => res.r.subarray(l0, l0 + nb)),
+    );
+  }
+  return {
+    v0: v0Range,
+    v1: v1Range,
+    ev,
+    spaces: results,
+    compareBlocks,
+    voxelBatch: B,
+    nBatches,
+    seconds: (performance.now() - tfit) / 1000,
+  };
+}
+
+/** The pool of voxels whose test time courses are kept (see TimecourseKeeper), for every space of `s.allSpecs`. */
+export function timecourseKeeper(s: EncodingSetup, nSpaces = s.prepared.length): TimecourseKeeper {
+  return new TimecourseKeeper(
+    timecourseCandidates(s),
+    s.V,
+    Math.max(0, Math.floor(s.o.timecourseVoxels)),
+    s.nTestAvg,
+    nSpaces,
+  );
+}
+
+/** Per masker column, 1 when the voxel may keep its time course (cortex by the atlas); null = every voxel. */
+export function timecourseCandidates(s: EncodingSetup): Uint8Array | null {
+  return s.atlas ? Uint8Array.from(s.atlas.labels, (l) => (isCorticalLabel(l) ? 1 : 0)) : null;
+}
+
+/**
+ * The whole-brain steps once every voxel is fitted: normalised r, FDR (over all voxels,
+ * never per batch or chunk) or FWER, the models' metadata, the paired comparisons and
+ * the variance partition.
+ */
+export async function finishEncoding(
+  s: EncodingSetup,
+  f: {
+    /** Every space of the subject, in `allSpecs` order, with arrays over all V voxels. */
+    spaces: (SpaceDescription & { arrays: SpaceArrays })[];
+    ev: Float64Array;
+    compareBlocks: number;
+    voxelBatch: number;
+    nBatches: number;
+    featureSeconds: number;
+    fitSeconds: number;
+    timecourses: KeptTimecourses;
+    modelDirs: (string | null)[];
+  },
+): Promise<SubjectEncoding> {
+  const { o, V, R, masker, design, nPerm, layout, blockScans, segL, banded, specs } = s;
+  const notes = s.notes;
+  const { compareBlocks } = f;
+  const results = f.spaces.map((d): SpaceResult & { maxNull: Float64Array; intercept: Float64Array } => ({
+    spec: d.spec,
+    r: d.arrays.r,
+    r2: d.arrays.r2,
     nr: new Float64Array(V),
-    p: new Float64Array(V).fill(1),
+    p: d.arrays.p,
     q: new Float64Array(V).fill(1),
     pFwer: new Float64Array(V).fill(1),
     significant: new Uint8Array(V),
-    alpha: new Float64Array(V),
-    dim: p.dim,
-    cvSeconds: 0,
-    blockC: new Float64Array(0),
-    maxNull: new Float64Array(nPerm).fill(Number.NEGATIVE_INFINITY),
-    intercept: new Float64Array(V),
-    banded: p.banded
-      ? { members: p.banded.members, gammas: new Float64Array(p.banded.members.length * V) }
-      : undefined,
+    alpha: d.arrays.alpha,
+    dim: d.dim,
+    cvSeconds: d.arrays.cvSeconds,
+    blockC: d.arrays.blockC,
+    maxNull: d.arrays.maxNull,
+    intercept: d.arrays.intercept,
+    banded: d.members ? { members: d.members, gammas: d.arrays.gammas! } : undefined,
   }));
-  const ev = new Float64Array(V);
-  const writers: (CoefWriter | null)[] = [];
-  const modelDirs = prepared.map((p) =>
-    input.modelsDir ? join(input.modelsDir, `feat-${featureLabel(p.spec.name)}`) : null,
-  );
-  for (const [k, d] of modelDirs.entries()) {
-    if (d) await mkdir(d, { recursive: true });
-    writers.push(d ? await CoefWriter.open(d, V, prepared[k]!.Xtrain.cols) : null);
-  }
-
-  const tcCap = Math.max(0, Math.floor(o.timecourseVoxels));
-  const keeper = new TimecourseKeeper(
-    atlas ? Uint8Array.from(atlas.labels, (l) => (isCorticalLabel(l) ? 1 : 0)) : null,
-    V,
-    tcCap,
-    nTestAvg,
-    prepared.length,
-  );
-  let compareBlocks = 0;
-  const tfit = performance.now();
-  try {
-    for (let b = 0; b < nBatches; b++) {
-      const v0 = b * B;
-      const v1 = Math.min(V, v0 + B);
-      const nb = v1 - v0;
-      const Ytrain = Matrix.zeros(nTrain, nb, 'float32');
-      const reps = Array.from({ length: R }, () => Matrix.zeros(nTestAvg, nb, 'float32'));
-      progress.start(`encode sub-${id}: read runs (batch ${b + 1}/${nBatches})`, design.runs.length);
-      let trainRow = 0;
-      let testRun = 0;
-      let testRow = 0;
-      for (let i = 0; i < design.runs.length; i++) {
-        const sched = design.runs[i]!;
-        const run = await source(sched, i);
-        const X = run.X;
-        if (X.rows !== nScans[i] || X.cols !== V) {
-          throw new UserError(
-            `run ${sched.key} gives ${X.rows} scans × ${X.cols} voxels, expected ${nScans[i]} × ${V}`,
-            { file: run.file, hint: 'the image and the mask must share the grid; the run must be complete' },
-          );
-        }
-        if (o.regressGlobal) regressGlobalSignal(X, v0, nb);
-        if (sched.split === 'train') {
-          copyCols(X, v0, nb, Ytrain, trainRow, 0, X.rows);
-          trainRow += X.rows;
-        } else {
-          const l = layouts[testRun]!;
-          l.starts.forEach((s, r) => {
-            copyCols(X, v0, nb, reps[r]!, testRow, s, l.length);
-          });
-          testRow += l.length;
-          testRun++;
-        }
-        progress.update(i + 1);
-      }
-      progress.finish();
-      const evb = explainableVariance(reps);
-      ev.set(evb, v0);
-      const Yavg = Matrix.zeros(nTestAvg, nb, 'float32');
-      for (const m of reps)
-        for (let k = 0; k < Yavg.data.length; k++)
-          Yavg.data[k] = (Yavg.data[k] as number) + (m.data[k] as number);
-      for (let k = 0; k < Yavg.data.length; k++) Yavg.data[k] = (Yavg.data[k] as number) / R;
-      reps.length = 0;
-
-      const batchP: Matrix[] = [];
-      for (const [k, p] of prepared.entries()) {
-        const res = results[k]!;
-        const tcv = performance.now();
-        const ridgeOpts = {
-          alphas: o.alphas,
-          cv: { kind: 'groups', groups } as const,
-          score: 'r2' as const,
-          maxMemoryBytes: budget * 0.6,
-        };
-        let model: Awaited<ReturnType<typeof fitRidgeCV>>;
-        if (p.banded) {
-          const fit = await fitBandedRidgeCV(p.Xtrain, Ytrain, {
-            ...ridgeOpts,
-            bands: p.banded.bands,
-            nIter: o.bandedIter,
-            concentration: o.bandedConcentration,
-            seed: o.seed,
-            progress,
-          });
-          model = fit.model;
-          const g = res.banded!.gammas;
-          for (let bb = 0; bb < fit.nBands; bb++)
-            g.set(fit.gammas.data.subarray(bb * nb, (bb + 1) * nb), bb * V + v0);
-        } else {
-          model = await fitRidgeCV(p.Xtrain, Ytrain, ridgeOpts);
-        }
-        res.cvSeconds += (performance.now() - tcv) / 1000;
-        const Pavg = Matrix.zeros(nTestAvg, nb, 'float32');
-        let row = 0;
-        for (const [t, Xt] of p.Xtest.entries()) {
-          const P = await model.predict(Xt);
-          const l = layouts[t]!;
-          const A = averageBlocks(P, l.starts, l.length);
-          Pavg.data.set(A.data, row * nb);
-          row += l.length;
-        }
-        res.r2.set(r2Columns(Yavg, Pavg), v0);
-        batchP.push(Pavg);
-        const bc = blockContributions(Yavg, Pavg, segL, blockScans);
-        if (res.blockC.length === 0) res.blockC = new Float64Array(bc.k * V);
-        for (let b2 = 0; b2 < bc.k; b2++) res.blockC.set(bc.C.subarray(b2 * nb, (b2 + 1) * nb), b2 * V + v0);
-        compareBlocks = bc.k;
-        res.alpha.set(model.alphas, v0);
-        res.intercept.set(model.intercept, v0);
-        if (nPerm > 0) {
-          const pt = layout
-            ? blockPermutationTest(Yavg, Pavg, layout, perms)
-            : circularShiftTest(Yavg, Pavg, segL, perms);
-          res.r.set(pt.r, v0);
-          res.p.set(pt.p, v0);
-          for (let q = 0; q < nPerm; q++)
-            if ((pt.maxNull[q] as number) > (res.maxNull[q] as number))
-              res.maxNull[q] = pt.maxNull[q] as number;
-        } else {
-          const { pearsonColumns } = await import('./stats.js');
-          res.r.set(pearsonColumns(Yavg, Pavg), v0);
-        }
-        await writers[k]?.append(model.coef);
-        log(
-          `  batch ${b + 1}/${nBatches} ${p.spec.name}: ${nb} voxels, ridge ${model.info.solver} ${((performance.now() - tcv) / 1000).toFixed(1)} s`,
-        );
-      }
-      keeper.offer(
-        v0,
-        Yavg,
-        batchP,
-        results.map((res) => res.r.subarray(v0, v1)),
-      );
-    }
-    for (const w of writers) await w?.commit();
-  } catch (e) {
-    for (const w of writers) await w?.abort();
-    throw e;
-  }
-  const fitSeconds = (performance.now() - tfit) / 1000;
-
-  const ceiling = noiseCeiling(ev, R);
+  const ceiling = noiseCeiling(f.ev, R);
   for (const [k, res] of results.entries()) {
     res.nr = normalisedR(res.r, ceiling);
     if (nPerm > 0) {
       res.q = benjaminiHochberg(res.p);
       res.pFwer = maxStatPValues(res.r, res.maxNull);
-      const s = o.fwer ? res.pFwer : res.q;
-      for (let j = 0; j < V; j++) res.significant[j] = (s[j] as number) < o.fdrQ ? 1 : 0;
+      const sig = o.fwer ? res.pFwer : res.q;
+      for (let j = 0; j < V; j++) res.significant[j] = (sig[j] as number) < o.fdrQ ? 1 : 0;
     }
-    const dir = modelDirs[k];
+    const dir = f.modelDirs[k];
     if (dir) {
       await saveEncodingModelMeta(
         dir,
         {
           format: 1,
           kind: 'brain2music-encoding-model',
-          subject: `sub-${id}`,
+          subject: `sub-${s.id}`,
           space: res.spec.name,
-          parts: prepared[k]!.parts,
+          parts: f.spaces[k]!.parts,
           delays: o.delays,
           tr: design.tr,
           nVoxels: V,
-          dim: prepared[k]!.dim,
+          dim: f.spaces[k]!.dim,
           grid: { shape: [...masker.shape], affine: masker.affine.map((r) => [...r]) },
           banded: res.banded ? { members: res.banded.members } : undefined,
         },
@@ -693,22 +907,22 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
   }
   const partition = banded.length ? variancePartition(results, banded[0]!.spec.name, specs) : undefined;
   return {
-    subject: `sub-${id}`,
+    subject: `sub-${s.id}`,
     masker,
-    dataset: ds,
+    dataset: s.ds,
     design,
     spaces: results.map(({ maxNull: _m, intercept: _i, ...r }) => r),
     comparisons,
     partition,
     flips,
     compareBlocks,
-    ev,
+    ev: f.ev,
     ceiling,
     repetitions: R,
-    nTrainScans: nTrain,
-    nTestScans: nTestAvg,
-    voxelBatch: B,
-    nBatches,
+    nTrainScans: s.nTrain,
+    nTestScans: s.nTestAvg,
+    voxelBatch: f.voxelBatch,
+    nBatches: f.nBatches,
     permutationNull: { model: o.nullModel, blocks: layout?.starts.length, blockScans, segments: segL },
     options: {
       delays: o.delays,
@@ -719,10 +933,10 @@ export async function fitSubjectEncoding(input: FitSubjectInput): Promise<Subjec
       fwer: o.fwer,
       banded: banded.length ? { iter: o.bandedIter, concentration: o.bandedConcentration } : undefined,
     },
-    seconds: { features: featureSeconds, fit: fitSeconds, total: (performance.now() - t0) / 1000 },
+    seconds: { features: f.featureSeconds, fit: f.fitSeconds, total: (performance.now() - s.t0) / 1000 },
     notes,
-    atlas,
-    timecourses: keeper.finish(),
+    atlas: s.atlas,
+    timecourses: f.timecourses,
   };
 }
 

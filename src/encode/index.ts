@@ -1,4 +1,12 @@
 /** Voxelwise encoding models: feature spaces, fit, statistics, maps and saved models. */
+export {
+  type EncodingChunkMeta,
+  encodeSubjectFromChunks,
+  encodingSpaceNames,
+  fitEncodingChunk,
+  mergeEncodingChunks,
+  voxelChunks,
+} from './chunks.js';
 export { type EncodeSubjectInput, encodeSubject } from './encode.js';
 export {
   ENCODE_DEFAULTS,

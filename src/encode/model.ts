@@ -93,6 +93,14 @@ export class CoefWriter {
     this.written += b;
   }
 
+  /** rows: n × n_features, voxel-major (what `coef.npy` holds): a chunk's coefficients, copied as they are. */
+  async appendVoxelRows(rows: Float32Array): Promise<void> {
+    if (rows.length % this.nFeatures !== 0)
+      throw new Error(`${rows.length} coefficients are not whole rows of ${this.nFeatures}`);
+    await this.write(new Uint8Array(rows.buffer, rows.byteOffset, rows.byteLength));
+    this.written += rows.length / this.nFeatures;
+  }
+
   async commit(): Promise<void> {
     if (this.written !== this.nVoxels) {
       await this.out.abort();

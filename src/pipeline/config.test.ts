@@ -49,6 +49,14 @@ describe('run configuration', () => {
     assert.equal(t.location.field, 'evaluate.leaveOneGenreOut');
   });
 
+  it('encode.chunkVoxels: 20000 by default; a bad value is named with what it must be', () => {
+    assert.equal(resolveConfig({}).encode.chunkVoxels, 20000);
+    const e = userError(() => resolveConfig({ encode: { chunkVoxels: 0 } }));
+    assert.equal(e.location.field, 'encode.chunkVoxels');
+    assert.match(e.message, /at least 1 voxel per encoding job/);
+    assert.match(userError(() => resolveConfig({ encode: { chunkVoxels: 2.5 } })).message, /whole number/);
+  });
+
   it('reads YAML and JSON files, and points at the line of a syntax error', async () => {
     const y = join(base, 'c.yaml');
     writeFileSync(y, 'decode:\n  cvFolds: 4\nevaluate:\n  permutations: 2000\n');

@@ -37,6 +37,7 @@ import { type DecodeResults, evaluateRun, type RunEvaluation } from './evaluate-
 import { LocalExecutor } from './executors/local.js';
 import type { Executor } from './executors/types.js';
 import { datasetRef, type JobSpec, makeJob, outputOf } from './jobs.js';
+import { planEncodeJobs } from './plan-encode.js';
 import { RunFolder } from './run-folder.js';
 import { type Artifact, peakRss, type Stage, type StageContext } from './stage.js';
 import {
@@ -211,6 +212,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   }
   // Encoding maps per subject (voxelwise, brain mask), when the config asks.
   const encodeJobs = new Map<string, JobSpec>();
+  const encodeChunkJobs: JobSpec[] = [];
   if (config.encode.enabled) {
     if (config.encode.banded) {
       // Checked now (not in the worker), so a bad config stops the run before any work.
@@ -234,29 +236,28 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
       const images = await subjectImages(dataset, design, s, { kind: 'brain' }, (p) =>
         fmriCache.contentHash(p),
       );
-      encodeJobs.set(
-        s,
-        makeJob(
-          'encode',
-          s,
-          { dataset: ds, images, stimuli },
-          {
-            features: config.encode.features,
-            options: {
-              delays: config.encode.delays,
-              permutations: config.encode.permutations,
-              seed: config.seed,
-              fdrQ: config.encode.fdrQ,
-              fwer: config.encode.fwer,
-              // Only when asked, so the keys of existing runs do not change.
-              ...(config.encode.banded ? { banded: true, bandedIter: config.encode.bandedIter } : {}),
-              timecourseVoxels: config.encode.timecourseVoxels,
-              windows: preprocess.window,
-              preprocess,
-            },
+      const plan = await planEncodeJobs({
+        dataset,
+        inputs: { dataset: ds, images, stimuli },
+        options: {
+          features: config.encode.features,
+          options: {
+            delays: config.encode.delays,
+            permutations: config.encode.permutations,
+            seed: config.seed,
+            fdrQ: config.encode.fdrQ,
+            fwer: config.encode.fwer,
+            // Only when asked, so the keys of existing runs do not change.
+            ...(config.encode.banded ? { banded: true, bandedIter: config.encode.bandedIter } : {}),
+            timecourseVoxels: config.encode.timecourseVoxels,
+            windows: preprocess.window,
+            preprocess,
           },
-        ),
-      );
+        },
+        chunkVoxels: config.encode.chunkVoxels,
+      });
+      encodeChunkJobs.push(...plan.chunks);
+      encodeJobs.set(s, plan.merge);
     }
   }
   // Generation from the first decoder's predictions, every subject (one job: the probes,
@@ -301,6 +302,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
     ...(libraryJob ? [libraryJob] : []),
     ...prepJobs.values(),
     ...decodeJobs.values(),
+    ...encodeChunkJobs,
     ...encodeJobs.values(),
     ...(generateJob ? [generateJob] : []),
   ];
@@ -323,7 +325,7 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   );
   const executor = o.executor ?? new LocalExecutor();
   log(
-    `plan: ${jobs.length} jobs (${subjects.length} subjects × ${config.decode.decoders.length} decoders${encodeJobs.size ? `, encoding of ${encodeJobs.size} subject(s)` : ''}), executor ${executor.name}`,
+    `plan: ${jobs.length} jobs (${subjects.length} subjects × ${config.decode.decoders.length} decoders${encodeJobs.size ? `, encoding of ${encodeJobs.size} subject(s) in ${encodeChunkJobs.length} chunk job(s)` : ''}), executor ${executor.name}`,
   );
   const exec = await executor.run(folder, jobs, ctx);
   log(`jobs: ${exec.computed} computed, ${exec.cached} from the run folder, ${exec.seconds.toFixed(1)} s`);

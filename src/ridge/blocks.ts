@@ -70,12 +70,97 @@ export function scaleColumns<T extends FloatArray>(
   }
 }
 
-/** Writes `src` (rows × w) into columns [c0, c0 + w) of `dst` (rows × cols). */
-export function scatterCols(dst: Matrix, src: Matrix, c0: number): void {
-  const w = src.cols;
+/** Writes columns [s0, s0 + w) of `src` (rows × any) into columns [c0, c0 + w) of `dst` (rows × cols). */
+export function scatterCols(dst: Matrix, src: Matrix, c0: number, s0 = 0, w = src.cols - s0): void {
+  const sc = src.cols;
   for (let i = 0; i < src.rows; i++) {
-    dst.data.set(src.data.subarray(i * w, (i + 1) * w), i * dst.cols + c0);
+    dst.data.set(src.data.subarray(i * sc + s0, i * sc + s0 + w), i * dst.cols + c0);
   }
+}
+
+/**
+ * A fixed grid over the targets of a larger problem, so that a target's numbers do not
+ * depend on how the targets are split between fits or batches. OpenBLAS computes an
+ * element of a product with a code path (micro-kernel, edge tile, thread share) chosen
+ * from the call's shape and the element's place in it, so the same column gives results
+ * that differ in the last bits when it is multiplied as part of 24 columns or of 5. On a
+ * grid, every product over targets is made one grid block at a time, at the block's full
+ * width (columns of the block outside this fit are zeros), so each target is always
+ * computed at the same place of a product of the same shape.
+ */
+export interface TargetGrid {
+  /** Grid position of this fit's first target (e.g. its first voxel in the whole mask). */
+  offset: number;
+  /** Block width: blocks are [k·width, (k + 1)·width) ∩ [0, total). */
+  width: number;
+  /** Targets of the whole problem (the last block is narrower when width does not divide it). */
+  total: number;
+}
+
+/**
+ * A batch of targets: this fit's columns [j0, j1), placed at columns [lead, lead + j1 − j0)
+ * of a `width`-wide block (the other columns are padding).
+ */
+export interface TargetBatch {
+  j0: number;
+  j1: number;
+  lead: number;
+  width: number;
+}
+
+/** The target batches of a fit of t targets: runs of `batch` targets, or the grid's blocks. */
+export function targetBatches(t: number, batch: number, grid?: TargetGrid): TargetBatch[] {
+  const out: TargetBatch[] = [];
+  if (!grid) {
+    for (let j0 = 0; j0 < t; j0 += batch) {
+      const j1 = Math.min(t, j0 + batch);
+      out.push({ j0, j1, lead: 0, width: j1 - j0 });
+    }
+    return out;
+  }
+  const { offset, width, total } = grid;
+  if (
+    !Number.isInteger(offset) ||
+    !Number.isInteger(width) ||
+    !Number.isInteger(total) ||
+    offset < 0 ||
+    width < 1 ||
+    offset + t > total
+  ) {
+    throw new Error(
+      `target grid {offset ${offset}, width ${width}, total ${total}} does not hold ${t} targets`,
+    );
+  }
+  for (let a = offset - (offset % width); a < offset + t; a += width) {
+    const end = Math.min(total, a + width);
+    const g0 = Math.max(a, offset);
+    out.push({ j0: g0 - offset, j1: Math.min(end, offset + t) - offset, lead: g0 - a, width: end - a });
+  }
+  return out;
+}
+
+/**
+ * `gather` of columns [b.j0, b.j1) into a b.width-wide block at column b.lead, the other
+ * columns zero (`shift[j − b.j0]` is subtracted from column j when given).
+ */
+export function gatherBlock<T extends FloatArray>(
+  m: Matrix<T>,
+  rows: Int32Array | null,
+  b: TargetBatch,
+  shift: Float64Array | null = null,
+): Matrix<T> {
+  const n = b.j1 - b.j0;
+  if (b.lead === 0 && b.width === n) return gather(m, rows, b.j0, b.j1, shift);
+  const nr = rows ? rows.length : m.rows;
+  const out = allocate(m.dtype, nr * b.width) as T;
+  const src = m.data;
+  for (let k = 0; k < nr; k++) {
+    const so = (rows ? (rows[k] as number) : k) * m.cols + b.j0;
+    const oo = k * b.width + b.lead;
+    if (shift) for (let j = 0; j < n; j++) out[oo + j] = (src[so + j] as number) - (shift[j] as number);
+    else out.set(src.subarray(so, so + n), oo);
+  }
+  return new Matrix(nr, b.width, out);
 }
 
 /** Eigenvalues as float64, clamped at 0 (rounding can make a PSD matrix's smallest ones slightly negative). */

@@ -16,7 +16,15 @@ import { getBackend } from '../linalg/index.js';
 import { type DType, type FloatArray, Matrix } from '../linalg/matrix.js';
 import { UserError } from '../util/errors.js';
 import { silentProgress } from '../util/progress.js';
-import { columnMeans, gather, scanColumns, scatterCols } from './blocks.js';
+import {
+  columnMeans,
+  gather,
+  gatherBlock,
+  scanColumns,
+  scatterCols,
+  type TargetBatch,
+  targetBatches,
+} from './blocks.js';
 import { type CvSpec, describeCv, type Fold, makeFolds } from './cv.js';
 import { emptyTally, instrument } from './instrument.js';
 import { RidgeModel } from './model.js';
@@ -86,6 +94,10 @@ export function planRidgeMemory(
     [`CV scores ${nAlphas} alphas × ${t} targets`]: 8 * t * (nAlphas + 3),
     [`the ${solver.name} solver's decomposition`]: solver.fixedBytes(n, p, maxVal, elt),
   };
+  // The block-deletion solver keeps, per alpha, the Cholesky factor of a fold's held-out block.
+  if (solver.name === 'dual')
+    parts[`Cholesky factors of ${nAlphas} alphas × ${maxVal}² held-out blocks`] =
+      elt * nAlphas * maxVal * maxVal;
   // Each target of a batch holds the solver's buffers plus one prediction block of
   // n_val rows per alpha of an alpha batch; shrink the alpha batch before the target batch.
   const fixed0 = Object.values(parts).reduce((a, b) => a + b, 0);
@@ -95,7 +107,8 @@ export function planRidgeMemory(
     alphaBatch = Math.ceil(alphaBatch / 2);
   }
   const perTarget = perTargetFor(alphaBatch);
-  // The stacked, scaled copies of A for one alpha batch (alphaBatch · n_val × k).
+  // The scaled copies of A for one alpha batch (alphaBatch · n_val × k; an upper bound: the
+  // solvers scale one alpha at a time, see spectralFold).
   parts[`predictions of ${alphaBatch} alphas × ${maxVal} held-out rows`] =
     elt * alphaBatch * maxVal * solver.rank(n, p);
   const fixed = Object.values(parts).reduce((a, b) => a + b, 0);
@@ -114,6 +127,30 @@ export function planRidgeMemory(
     );
   }
   const maxBatch = opts.maxTargetBatch ?? RIDGE_DEFAULTS.maxTargetBatch;
+  const grid = opts.targetGrid;
+  if (grid) {
+    // The grid's blocks are the batches, whatever the budget: a block that does not fit is refused.
+    const batches = targetBatches(t, t, grid);
+    const batch = Math.max(...batches.map((b) => b.width));
+    if (fixed + perTarget * batch > budget) {
+      throw new UserError(
+        `ridge needs ${formatBytes(fixed + perTarget * batch)} for target blocks of ${batch} (X ${n} × ${p}, Y ${n} × ${t}, ${solver.name} solver), over the memory budget of ${formatBytes(budget)}`,
+        {
+          field: 'max-memory',
+          hint: 'raise the budget (maxMemoryBytes / --max-memory), or select fewer features',
+        },
+      );
+    }
+    return {
+      solver,
+      dtype,
+      alphaBatch,
+      batch,
+      nBatches: batches.length,
+      bytes: fixed + perTarget * batch,
+      budget,
+    };
+  }
   const batch = Math.max(1, Math.min(t, maxBatch, Math.floor((budget - fixed) / perTarget)));
   return {
     solver,
@@ -181,10 +218,11 @@ export async function fitRidgeCV(X: Matrix, Y: Matrix, opts: RidgeCVOptions = {}
   const tick = (message: string) => progress.update(++step, message);
 
   const tCv = performance.now();
+  const batches = targetBatches(t, batch, opts.targetGrid);
   const cvScores = await crossValidate(instance, Yd, folds, {
     alphaGrid,
     alphaBatch,
-    batch,
+    batches,
     scorer,
     fitIntercept,
     tick,
@@ -193,7 +231,7 @@ export async function fitRidgeCV(X: Matrix, Y: Matrix, opts: RidgeCVOptions = {}
   const alphas = pickAlphas(cvScores, alphaGrid);
 
   const tRefit = performance.now();
-  const coef = await refitCoefficients(instance, Yd, alphas, fitIntercept ? yMean : null, batch, tick);
+  const coef = await refitCoefficients(instance, Yd, alphas, fitIntercept ? yMean : null, batches, tick);
   const intercept = xMean ? interceptOf(xMean, yMean, coef) : new Float64Array(t);
   const refitSeconds = (performance.now() - tRefit) / 1000;
   progress.finish(`${solver.name}, ${t} targets`);
@@ -272,8 +310,8 @@ function checkShapes(X: Matrix, Y: Matrix): { n: number; p: number; t: number } 
 interface CvSettings {
   alphaGrid: readonly number[];
   alphaBatch: number;
-  /** Targets per batch. */
-  batch: number;
+  /** The target batches (`targetBatches`). */
+  batches: readonly TargetBatch[];
   scorer: Scorer;
   fitIntercept: boolean;
   /** Called once per alpha scored on a fold and target batch. */
@@ -293,27 +331,27 @@ async function crossValidate<T extends FloatArray>(
   const t = Y.cols;
   const nAlphas = s.alphaGrid.length;
   const cvSum = new Float64Array(nAlphas * t);
-  const stepScores = new Float64Array(s.batch);
+  const stepScores = new Float64Array(Math.max(...s.batches.map((b) => b.width)));
   for (let fi = 0; fi < folds.length; fi++) {
     const f = folds[fi]!;
     const op = await instance.fold(f);
     const nVal = op.nVal;
-    for (let j0 = 0; j0 < t; j0 += s.batch) {
-      const j1 = Math.min(t, j0 + s.batch);
-      const w = j1 - j0;
+    for (const b of s.batches) {
+      // w columns: this batch's targets at [lead, lead + j1 − j0), zero padding around them on a grid.
+      const { j0, j1, lead, width: w } = b;
       const ytrMean = s.fitIntercept ? columnMeans(Y, f.train, j0, j1) : null;
-      const Ytr = gather(Y, f.train, j0, j1, ytrMean);
-      const Yval = gather(Y, f.test, j0, j1, ytrMean);
+      const Ytr = gatherBlock(Y, f.train, b, ytrMean);
+      const Yval = gatherBlock(Y, f.test, b, ytrMean);
       const truthStats = s.scorer.prepare(Yval.data, nVal, w);
-      const predict = await op.batch(Ytr, Yval, j0, j1);
+      const predict = await op.batch(Ytr, Yval, () => gatherBlock(Y, null, b));
       for (let a0 = 0; a0 < nAlphas; a0 += s.alphaBatch) {
         const a1 = Math.min(nAlphas, a0 + s.alphaBatch);
         const P = await predict(s.alphaGrid.slice(a0, a1));
         for (let a = a0; a < a1; a++) {
           const block = P.data.subarray((a - a0) * nVal * w, (a - a0 + 1) * nVal * w);
           s.scorer.score(Yval.data, block, nVal, w, truthStats, stepScores);
-          const row = a * t + j0;
-          for (let j = 0; j < w; j++) cvSum[row + j] += stepScores[j]!;
+          const row = a * t;
+          for (let j = j0; j < j1; j++) cvSum[row + j] += stepScores[lead + j - j0]!;
           s.tick(`fold ${fi + 1}/${folds.length}`);
         }
       }
@@ -332,19 +370,27 @@ async function refitCoefficients<T extends FloatArray>(
   Y: Matrix<T>,
   alphas: Float64Array,
   yMean: Float64Array | null,
-  batch: number,
+  batches: readonly TargetBatch[],
   tick: (message: string) => void,
 ): Promise<Matrix<FloatArray>> {
   const t = Y.cols;
   const refit = await instance.refit();
   let coef: Matrix<FloatArray> | null = null;
-  for (let j0 = 0; j0 < t; j0 += batch) {
-    const j1 = Math.min(t, j0 + batch);
-    const Yc = gather(Y, null, j0, j1, yMean ? yMean.subarray(j0, j1) : null);
-    const cb = await refit.coef(Yc, alphas.subarray(j0, j1));
+  for (const b of batches) {
+    const { j0, j1, lead, width } = b;
+    const Yc = gatherBlock(Y, null, b, yMean ? yMean.subarray(j0, j1) : null);
+    let al = alphas.subarray(j0, j1);
+    if (width !== j1 - j0) {
+      // Padding columns are zero; any positive alpha keeps their coefficients 0.
+      const padded = new Float64Array(width).fill(1);
+      padded.set(al, lead);
+      al = padded;
+    }
+    const cb = await refit.coef(Yc, al);
     // One batch is the whole coefficient matrix: keep it rather than copy p × t.
-    if (j0 === 0 && j1 === t) coef = cb as Matrix<FloatArray>;
-    else scatterCols((coef ??= Matrix.zeros(cb.rows, t, Y.dtype) as Matrix<FloatArray>), cb, j0);
+    if (j0 === 0 && j1 === t && width === t) coef = cb as Matrix<FloatArray>;
+    else
+      scatterCols((coef ??= Matrix.zeros(cb.rows, t, Y.dtype) as Matrix<FloatArray>), cb, j0, lead, j1 - j0);
     tick('refit');
   }
   if (!coef) throw new Error('ridge refit produced no coefficients');

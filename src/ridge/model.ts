@@ -4,8 +4,9 @@
  */
 import type { Backend } from '../linalg/backend.js';
 import { getBackend } from '../linalg/index.js';
-import type { DType, Matrix } from '../linalg/matrix.js';
+import { type DType, Matrix } from '../linalg/matrix.js';
 import { UserError } from '../util/errors.js';
+import { gatherBlock, scatterCols, type TargetGrid, targetBatches } from './blocks.js';
 import type { WorkTally } from './instrument.js';
 import type { ScoreName } from './scores.js';
 import type { SolverName } from './solvers.js';
@@ -83,8 +84,11 @@ export class RidgeModel {
     return this.coef.cols;
   }
 
-  /** X: n_samples × n_features → predictions n_samples × n_targets (in the model's dtype). */
-  async predict(X: Matrix, backend?: Backend): Promise<Matrix> {
+  /**
+   * X: n_samples × n_features → predictions n_samples × n_targets (in the model's dtype).
+   * `targetGrid`: multiply one grid block of targets at a time, as the fit did (see `TargetGrid`).
+   */
+  async predict(X: Matrix, backend?: Backend, targetGrid?: TargetGrid): Promise<Matrix> {
     if (X.cols !== this.nFeatures) {
       throw new UserError(`X has ${X.cols} columns but the model was fitted on ${this.nFeatures} features`, {
         hint: 'predict with the same features (columns, in the same order) as the training data',
@@ -93,8 +97,16 @@ export class RidgeModel {
     X.assertFinite('X');
     const be = backend ?? (await getBackend());
     const Xd = X.dtype === this.coef.dtype ? X : X.astype(this.coef.dtype);
-    const P = await be.gemm(Xd, this.coef);
     const t = this.nTargets;
+    let P: Matrix;
+    const batches = targetGrid ? targetBatches(t, t, targetGrid) : [];
+    if (batches.length === 0 || (batches.length === 1 && batches[0]!.width === t)) {
+      P = await be.gemm(Xd, this.coef);
+    } else {
+      P = Matrix.zeros(Xd.rows, t, this.coef.dtype);
+      for (const b of batches)
+        scatterCols(P, await be.gemm(Xd, gatherBlock(this.coef, null, b)), b.j0, b.lead, b.j1 - b.j0);
+    }
     for (let i = 0; i < P.rows; i++) {
       const o = i * t;
       for (let j = 0; j < t; j++) P.data[o + j] = (P.data[o + j] as number) + (this.intercept[j] as number);

@@ -8,6 +8,7 @@ import type { DType } from '../linalg/matrix.js';
 import { UserError } from '../util/errors.js';
 import { formatBytes } from '../util/memory.js';
 import type { ProgressSink } from '../util/progress.js';
+import type { TargetGrid } from './blocks.js';
 import type { CvSpec } from './cv.js';
 import type { ScoreName } from './scores.js';
 import type { SolverName } from './solvers.js';
@@ -35,6 +36,12 @@ export interface RidgeCVOptions {
   maxMemoryBytes?: number;
   /** Upper bound on targets per batch (default 16384; the budget may make batches smaller). */
   maxTargetBatch?: number;
+  /**
+   * Batches of targets on a fixed grid of a larger problem (see `TargetGrid`): each target
+   * then gets the same bytes whichever fit (or batch) of the problem it is part of, e.g.
+   * a voxel fitted in any voxel range. Replaces the memory plan's target batches.
+   */
+  targetGrid?: TargetGrid;
   /** Numeric engine (default: `getBackend()`). */
   backend?: Backend;
   /** Progress of the CV and refit loops. */

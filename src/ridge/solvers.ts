@@ -35,9 +35,9 @@ export interface FoldOperator<T extends FloatArray> {
   /**
    * Prepares one target batch. Ytr (n_tr × w) and Yval (n_val × w) are centred on
    * the fold's training means (when there is an intercept); predictions come back
-   * in the same frame. j0, j1: the batch's columns of the full Y.
+   * in the same frame. `all()`: the batch's columns of Y on every row, not centred.
    */
-  batch(Ytr: Matrix<T>, Yval: Matrix<T>, j0: number, j1: number): Promise<AlphaPredictor<T>>;
+  batch(Ytr: Matrix<T>, Yval: Matrix<T>, all: () => Matrix<T>): Promise<AlphaPredictor<T>>;
 }
 
 /**
@@ -55,21 +55,22 @@ function spectralFold<T extends FloatArray>(
   project: (Ytr: Matrix<T>) => Promise<Matrix<T>>,
 ): FoldOperator<T> {
   const nVal = A.rows;
-  let stack: Matrix<T> | null = null;
+  let Aa: Matrix<T> | null = null;
   return {
     nVal,
     async batch(Ytr) {
       const B = await project(Ytr);
       return async (alphas) => {
-        // Scaling A (n_val × k) is far cheaper than scaling B (k × batch); stacking the
-        // alphas makes one GEMM per alpha batch.
-        const rows = alphas.length * nVal;
-        if (!stack || stack.rows < rows) stack = Matrix.zeros(rows, A.cols, A.dtype) as Matrix<T>;
-        const Aa = stack.rowSlice(0, rows);
-        alphas.forEach((alpha, a) => {
-          scaleColumns(A, lambda, alpha, Aa.rowSlice(a * nVal, (a + 1) * nVal));
-        });
-        return backend.gemm(Aa, B);
+        // Scaling A (n_val × k) is far cheaper than scaling B (k × batch). One GEMM per
+        // alpha (not one over the stacked alphas): the shape of each product, hence its
+        // rounding, then does not depend on how many alphas the memory plan batches.
+        Aa ??= Matrix.zeros(nVal, A.cols, A.dtype) as Matrix<T>;
+        const out = Matrix.zeros(alphas.length * nVal, B.cols, A.dtype) as Matrix<T>;
+        for (let a = 0; a < alphas.length; a++) {
+          scaleColumns(A, lambda, alphas[a]!, Aa);
+          await backend.gemm(Aa, B, { out: out.rowSlice(a * nVal, (a + 1) * nVal) });
+        }
+        return out;
       };
     },
   };
@@ -287,11 +288,12 @@ async function fullKernelEigh<T extends FloatArray>(backend: Backend, X: Matrix<
 const dual: Solver = {
   name: 'dual',
   rank: (n) => n,
-  // K, the reflected block, Q, Q rows of a fold (twice), the fold's (I − H) block.
+  // K, the reflected block, Q, Q rows of a fold (twice), the fold's (I − H) block
+  // (its Cholesky factor per alpha is planned by planRidgeMemory).
   fixedBytes: (n, _p, nVal, elt) => elt * (3 * n * n + 2 * nVal * n + nVal * nVal),
   // QᵀY (n) + residual blocks (2 n_val) + refit B, D (2n) + coef (p).
   perTargetBytes: (n, p, elt) => elt * (3 * n + p),
-  async create<T extends FloatArray>({ backend, X, Y, fitIntercept }: SolverContext<T>) {
+  async create<T extends FloatArray>({ backend, X, fitIntercept }: SolverContext<T>) {
     const { K, Q, lambda } = await fullKernelEigh(backend, X, fitIntercept);
     const k = Q.cols;
     return {
@@ -302,43 +304,58 @@ const dual: Solver = {
         const root = Matrix.zeros(nVal, k, Q.dtype) as Matrix<T>;
         const shrink = new Float64Array(k);
         const rootF = new Float64Array(k);
+        // Per alpha, the Cholesky factor of (I − H)_val,val (null: not positive definite).
+        // It depends on the fold and alpha only, so every target batch reuses it: small
+        // batches (a target grid's blocks) do not repeat the n_val × n SYRK.
+        const factors = new Map<number, Matrix<T> | null>();
         return {
           nVal,
-          async batch(Ytr, Yval, j0, j1) {
+          async batch(Ytr, Yval, all) {
             // Qᵀ y for the batch; with an intercept Q ⟂ 1, so Y's mean does not matter.
-            const W = await backend.gemm(Q, gather(Y, null, j0, j1), { transA: true });
-            const w = j1 - j0;
+            const W = await backend.gemm(Q, all(), { transA: true });
+            const w = W.cols;
             let fallback: AlphaPredictor<T> | undefined;
             return async (alphas) => {
               const out = Matrix.zeros(alphas.length * nVal, w, Q.dtype) as Matrix<T>;
               for (let a = 0; a < alphas.length; a++) {
                 const alpha = alphas[a]!;
                 // f_i = α / (λ_i + α): the spectrum of I − H(α) on Q's span (H keeps 1 whole).
-                for (let i = 0; i < k; i++) {
-                  shrink[i] = alpha / (lambda[i]! + alpha);
-                  rootF[i] = Math.sqrt(shrink[i]!);
-                }
+                for (let i = 0; i < k; i++) shrink[i] = alpha / (lambda[i]! + alpha);
                 for (let r = 0; r < nVal; r++) {
                   const o = r * k;
-                  for (let i = 0; i < k; i++) {
-                    const q = Qs.data[o + i] as number;
-                    scaled.data[o + i] = q * shrink[i]!;
-                    root.data[o + i] = q * rootF[i]!;
+                  for (let i = 0; i < k; i++) scaled.data[o + i] = (Qs.data[o + i] as number) * shrink[i]!;
+                }
+                let L = factors.get(alpha);
+                if (L === undefined) {
+                  for (let i = 0; i < k; i++) rootF[i] = Math.sqrt(shrink[i]!);
+                  for (let r = 0; r < nVal; r++) {
+                    const o = r * k;
+                    for (let i = 0; i < k; i++) root.data[o + i] = (Qs.data[o + i] as number) * rootF[i]!;
+                  }
+                  const G = await backend.syrk(root); // (I − H)_val,val, symmetric PSD
+                  try {
+                    L = await backend.cholesky(G);
+                  } catch {
+                    L = null;
+                  }
+                  factors.set(alpha, L);
+                }
+                const R = await backend.gemm(scaled, W); // ((I − H) y)_val
+                let E: Matrix<T> | null = null;
+                if (L) {
+                  try {
+                    E = await backend.choleskySolve(L, R); // held-out residuals
+                  } catch {
+                    E = null;
                   }
                 }
-                const G = await backend.syrk(root); // (I − H)_val,val, symmetric PSD
-                const R = await backend.gemm(scaled, W); // ((I − H) y)_val
-                let E: Matrix<T>;
-                try {
-                  E = await backend.solveSPD(G, R); // held-out residuals
-                } catch {
+                if (!E) {
                   // (I − H)_SS has eigenvalues down to ≈ α/λ_max: when that is below the
                   // precision (tiny α, float32), refit this fold the per-fold way instead.
                   fallback ??= await (await perFoldKernelOperator(backend, K, f, fitIntercept)).batch(
                     Ytr,
                     Yval,
-                    j0,
-                    j1,
+                    all,
                   );
                   const P = await fallback([alpha]);
                   out.data.set(P.data, a * nVal * w);

@@ -4,7 +4,7 @@ import { cacheDir } from '../../util/cache-dir.js';
 import type { Stage } from '../stage.js';
 import { decodeStage } from './decode.js';
 import { embedStimuliStage } from './embed-stimuli.js';
-import { encodeStage } from './encode.js';
+import { encodeChunkStage, encodeStage } from './encode.js';
 import { generateStage } from './generate.js';
 import { prepareStage } from './prepare.js';
 
@@ -13,6 +13,7 @@ export const STAGES: Record<string, Stage<any, any, any>> = {
   [embedStimuliStage.name]: embedStimuliStage,
   [prepareStage.name]: prepareStage,
   [decodeStage.name]: decodeStage,
+  [encodeChunkStage.name]: encodeChunkStage,
   [encodeStage.name]: encodeStage,
   [generateStage.name]: generateStage,
   // The embedding cache is content-addressed and machine-local: not part of the key.
