@@ -19,6 +19,7 @@ import { estimateTempo } from '../../audio/onset.js';
 import { resample } from '../../audio/resample.js';
 import { fftFrequencies, forEachPowerFrame, frameCount, resolveStft } from '../../audio/stft.js';
 import { Matrix } from '../../linalg/matrix.js';
+import { quantileSorted } from '../bootstrap.js';
 import { pearson } from '../correlation.js';
 
 /** Analysis rate: every clip is resampled to it first. */
@@ -40,7 +41,7 @@ export interface AcousticSummary {
   /** RMS level, dBFS. */
   loudnessDb: number;
   /**
-   * Dynamic range, dB: the 90th minus the 10th percentile of the frame levels
+   * Dynamic range, dB: the 90th minus the 10th percentile (numpy's rule) of the frame levels
    * (2048-sample frames): how much the music swells and falls, which a
    * reconstruction's overall level (normalised) cannot show.
    */
@@ -249,11 +250,7 @@ export function analyseAudio(samples: Float32Array, sampleRate: number): Acousti
     frameRms[t] = 10 * Math.log10(Math.max(1e-10, e / Math.max(1, b - a)));
   }
   const sortedLevels = Float64Array.from(frameRms).sort();
-  const dynamicRangeDb =
-    T > 0
-      ? (sortedLevels[Math.floor(0.9 * (T - 1))] as number) -
-        (sortedLevels[Math.floor(0.1 * (T - 1))] as number)
-      : 0;
+  const dynamicRangeDb = T > 0 ? quantileSorted(sortedLevels, 0.9) - quantileSorted(sortedLevels, 0.1) : 0;
   const sortedEnv = Float64Array.from(env).sort();
   feats.push(...mfMean, ...mfStd, ...chMean, ...chStd);
   for (const v of [centroid, bandwidth, rolloff]) {
