@@ -8,8 +8,12 @@
  *
  * Long calls are napi async work on libuv's thread pool: the JavaScript thread
  * stays free; references to the typed arrays are held until the work completes.
- * One global mutex serialises BLAS/LAPACK calls: OpenBLAS already spreads one call
- * over every thread it is given, and concurrent calls would only thrash.
+ * A global read-write lock orders BLAS/LAPACK calls. With several OpenBLAS threads a
+ * call takes it exclusively: OpenBLAS already spreads one call over every thread it is
+ * given, and concurrent calls would only thrash. With one thread (the pipeline's jobs:
+ * parallel across jobs, not inside one) calls take it shared and run side by side, one
+ * per caller thread; OpenBLAS's threaded build is safe for that. Changing the thread
+ * count takes it exclusively, so the count cannot change under a running call.
  *
  * The JavaScript side (src/linalg/checked.ts) validates shapes and values; this
  * file re-checks array lengths and types so that a bug there cannot corrupt memory.
@@ -34,7 +38,15 @@ extern int openblas_get_num_procs(void);
 extern char *openblas_get_config(void);
 extern char *openblas_get_corename(void);
 
-static pthread_mutex_t blas_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t blas_lock = PTHREAD_RWLOCK_INITIALIZER;
+
+/* Takes blas_lock for one call: shared when OpenBLAS runs on one thread, else exclusive. */
+static void lock_for_call(void) {
+  pthread_rwlock_rdlock(&blas_lock);
+  if (openblas_get_num_threads() == 1) return;
+  pthread_rwlock_unlock(&blas_lock);
+  pthread_rwlock_wrlock(&blas_lock);
+}
 
 #define MAX_ARRAYS 5
 
@@ -287,7 +299,7 @@ static void run_potrs(job_t *j) {
 static void execute(napi_env env, void *data) {
   (void)env;
   job_t *j = data;
-  pthread_mutex_lock(&blas_lock);
+  lock_for_call();
   switch (j->op) {
     case OP_GEMM: {
       enum CBLAS_TRANSPOSE ta = j->transA ? CblasTrans : CblasNoTrans;
@@ -326,7 +338,7 @@ static void execute(napi_env env, void *data) {
       run_gesdd(j);
       break;
   }
-  pthread_mutex_unlock(&blas_lock);
+  pthread_rwlock_unlock(&blas_lock);
 }
 
 static void complete(napi_env env, napi_status status, void *data) {
@@ -566,9 +578,9 @@ static napi_value js_set_threads(napi_env env, napi_callback_info info) {
   GET_ARGS(1);
   lapack_int n;
   if (!arg_dim(env, argv[0], &n)) return NULL;
-  pthread_mutex_lock(&blas_lock);
+  pthread_rwlock_wrlock(&blas_lock);
   openblas_set_num_threads((int)n);
-  pthread_mutex_unlock(&blas_lock);
+  pthread_rwlock_unlock(&blas_lock);
   return NULL;
 }
 

@@ -29,6 +29,7 @@ export {
   type FloatArray,
   Matrix,
 } from './matrix.js';
+export { jobThreadsFromEnv, threadsFromEnv } from './threads.js';
 
 /** Names `B2M_BACKEND` accepts, each with a factory. */
 export const BACKENDS: Record<'native' | 'portable', (reason: string) => Backend> = {
@@ -82,4 +83,23 @@ export function getBackend(): Promise<Backend> {
     selected = p;
   }
   return selected;
+}
+
+/**
+ * Sets the BLAS threads of the active backend for the rest of the process and
+ * answers the count that was in force before (the portable backend is single-threaded
+ * and ignores it). One thread lets concurrent calls run side by side (see
+ * native/src/b2m_linalg.c), which is how the pipeline runs jobs at once.
+ */
+export async function setBlasThreads(threads: number): Promise<number> {
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new RangeError(`BLAS threads must be ≥ 1, got ${threads}`);
+  const backend = await getBackend();
+  const before = backend.info.threads;
+  if (backend.info.name !== 'native') return before;
+  const load = loadAddon();
+  if (!load.ok) return before;
+  load.addon.setThreads(threads);
+  backend.info.threads = load.addon.info().threads;
+  return before;
 }

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { UserError } from '../util/errors.js';
-import { getBackend, getPortableBackend, Matrix, selectBackend } from './index.js';
+import { getBackend, getPortableBackend, Matrix, selectBackend, setBlasThreads } from './index.js';
 import { loadAddon } from './native/addon.js';
-import { threadsFromEnv } from './threads.js';
+import { jobThreadsFromEnv, threadsFromEnv } from './threads.js';
 
 describe('backend selection', () => {
   it('B2M_BACKEND=portable picks the portable backend and says why', () => {
@@ -49,6 +49,25 @@ describe('backend selection', () => {
     assert.equal(threadsFromEnv({ B2M_THREADS: '3' }), 3);
     for (const bad of ['0', '-1', '1.5', 'many']) {
       assert.throws(() => threadsFromEnv({ B2M_THREADS: bad }), UserError);
+      assert.throws(() => jobThreadsFromEnv({ B2M_THREADS: bad }), UserError);
     }
+    // A pipeline job's default is one thread: parallelism is across jobs.
+    assert.equal(jobThreadsFromEnv({}), 1);
+    assert.equal(jobThreadsFromEnv({ B2M_THREADS: '2' }), 2);
+  });
+
+  it("setBlasThreads changes the active backend's threads and answers the old count", async () => {
+    const b = await getBackend();
+    const start = b.info.threads;
+    const before = await setBlasThreads(1);
+    try {
+      assert.equal(before, start);
+      // The portable backend is single-threaded whatever is asked.
+      assert.equal(b.info.threads, b.info.name === 'native' ? 1 : start);
+    } finally {
+      await setBlasThreads(before);
+    }
+    assert.equal(b.info.threads, start);
+    await assert.rejects(setBlasThreads(0), RangeError);
   });
 });

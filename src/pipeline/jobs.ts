@@ -198,12 +198,13 @@ export class ReadyQueue {
         this.dependents.set(k, list);
       }
     }
-    // Longest chain of dependents, by job count; levels() already proved the graph acyclic.
+    // Longest path of remaining work; levels() already proved the graph acyclic.
+    const cost = (key: string) => STAGES[byKey.get(key)?.stage ?? '']?.typicalSeconds ?? 1;
     const chainOf = (key: string): number => {
       const known = this.chain.get(key);
       if (known !== undefined) return known;
-      let c = 1;
-      for (const d of this.dependents.get(key) ?? []) c = Math.max(c, 1 + chainOf(d));
+      let c = cost(key);
+      for (const d of this.dependents.get(key) ?? []) c = Math.max(c, cost(key) + chainOf(d));
       this.chain.set(key, c);
       return c;
     };

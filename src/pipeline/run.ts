@@ -20,7 +20,7 @@ import { type Design, loadDesign } from '../fmri/design.js';
 import { resolvePreprocessOptions } from '../fmri/preprocess/options.js';
 import { checkGenerators } from '../generate/check.js';
 import { writeNpy } from '../io/npy.js';
-import { getBackend } from '../linalg/index.js';
+import { getBackend, jobThreadsFromEnv, setBlasThreads } from '../linalg/index.js';
 import { writeReport } from '../report/report.js';
 import type { LibraryIndex } from '../retrieve/build.js';
 import { listLibraryAudio } from '../retrieve/index.js';
@@ -99,7 +99,21 @@ function checkSelections(config: RunConfig, dsSubjects: string[]): string[] {
   return subjects;
 }
 
+/**
+ * Runs the configured pipeline into `o.out`. Every job (and the evaluation) runs with
+ * `jobThreadsFromEnv()` BLAS threads, restored afterwards: the run's parallelism is
+ * across jobs, and the same count whatever the executor keeps the bytes identical.
+ */
 export async function runPipeline(o: RunOptions): Promise<RunResult> {
+  const before = await setBlasThreads(jobThreadsFromEnv());
+  try {
+    return await runPipelineJobs(o);
+  } finally {
+    await setBlasThreads(before);
+  }
+}
+
+async function runPipelineJobs(o: RunOptions): Promise<RunResult> {
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
   const config = o.config;
@@ -133,7 +147,9 @@ export async function runPipeline(o: RunOptions): Promise<RunResult> {
   await RunFolder.check(o.out, protectedInputs);
 
   const backend = await getBackend();
-  log(`engine: ${backend.info.name} backend (${backend.info.reason}), ${backend.info.threads} threads`);
+  log(
+    `engine: ${backend.info.name} backend (${backend.info.reason}), ${backend.info.threads} BLAS thread(s) per job${process.env.B2M_THREADS ? ' (B2M_THREADS)' : ''}`,
+  );
 
   // The design, from the dataset's own events files.
   const { design, dataset } = await loadDesign(root, { space: config.space });

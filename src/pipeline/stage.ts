@@ -43,6 +43,12 @@ export interface Stage<I, Opt, O> {
   readonly name: string;
   /** Bump when the code changes its output, so old cached outputs are not reused. */
   readonly version: number;
+  /**
+   * Rough seconds one job of this stage takes (the demo on 2 cores), used only to order
+   * ready jobs so that the longest remaining path starts first; never affects outputs.
+   * Default 1.
+   */
+  readonly typicalSeconds?: number;
   run(inputs: I, options: Opt, ctx: StageContext): Promise<O>;
   /** Writes `output` into the (empty, existing) folder `dir`. */
   save(dir: string, output: O): Promise<void>;

@@ -27,6 +27,7 @@ export interface LibraryIndexStageOptions {
 export interface LibraryIndexStage {
   readonly name: 'library-index';
   readonly version: number;
+  readonly typicalSeconds?: number;
   run(
     inputs: LibraryIndexStageInputs,
     options: LibraryIndexStageOptions,
@@ -41,6 +42,7 @@ export function libraryIndexStage(runtime: { cacheDir: string | null; workers?: 
   return {
     name: 'library-index',
     version: 1,
+    typicalSeconds: 40,
     async run(inputs, options, ctx) {
       const index = await buildLibraryIndex(inputs.tracks, {
         embedder: options.embedder,

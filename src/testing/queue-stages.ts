@@ -32,6 +32,9 @@ export const squareStage: Stage<{ x: { hash: string; value: number } }, { delayM
     },
   };
 
+/** `test-square` that says it is slow (for the ready queue's ordering by remaining work). */
+export const longStage: typeof squareStage = { ...squareStage, name: 'test-long', typicalSeconds: 100 };
+
 export const sumStage: Stage<{ parts: Array<{ y: number }> }, Record<string, never>, { sum: number }> = {
   name: 'test-sum',
   version: 1,
@@ -65,6 +68,7 @@ export const poisonStage: Stage<
 
 export function registerQueueTestStages(): void {
   registerStage(squareStage);
+  registerStage(longStage);
   registerStage(sumStage);
   registerStage(poisonStage);
 }

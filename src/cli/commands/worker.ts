@@ -1,4 +1,5 @@
 /** `b2m worker` and `b2m status`: carry out queued jobs; show a run's jobs. */
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { startWorker } from '../../pipeline/executors/bullmq.js';
 import { runStatus } from '../../pipeline/status.js';
@@ -9,7 +10,11 @@ export function registerWorker(program: Command): void {
     .command('worker')
     .description('carry out jobs of `b2m run --executor bullmq` from a Redis queue, until stopped (Ctrl-C)')
     .requiredOption('--redis <url>', 'the Redis server of the queue, e.g. redis://127.0.0.1:6379')
-    .option('--concurrency <n>', 'jobs at once in this process (stages use the cores themselves)', '1')
+    .option(
+      '--concurrency <n>',
+      'jobs at once in this process (default: the cores, at most 2); each job runs its BLAS on B2M_THREADS threads (default 1)',
+      String(Math.min(2, availableParallelism())),
+    )
     .option(
       '--lock-ms <ms>',
       'a job not renewed for this long counts as stalled and is given to another worker',
@@ -18,7 +23,8 @@ export function registerWorker(program: Command): void {
     .addHelpText(
       'after',
       `
-Start one worker per machine (or per core group) that sees the run folders at the same
+Start one worker per machine (its --concurrency jobs run side by side, one BLAS thread
+each unless B2M_THREADS says otherwise) that sees the run folders at the same
 path (shared storage), all pointing at the same Redis. A killed worker's job is retried
 by another after --lock-ms.
 

@@ -70,6 +70,36 @@ describe('native addon', {
     assert.equal(addon.info().threads, info.threads);
   });
 
+  it('on one thread, concurrent calls run side by side and give the bytes of serial calls', async () => {
+    const before = addon.info().threads;
+    addon.setThreads(1);
+    try {
+      const inputs = Array.from({ length: 6 }, (_, i) =>
+        randn(300, 300, i % 2 ? 'float32' : 'float64', 10 + i),
+      );
+      const work = async (A: Matrix) => {
+        const K = await b.syrk(A);
+        const { values, vectors } = await b.eigh(K);
+        const C = await b.gemm(vectors, A);
+        return [values, vectors.data, C.data];
+      };
+      const serial = [];
+      for (const A of inputs) serial.push(await work(A));
+      const concurrent = await Promise.all(inputs.map(work));
+      for (let i = 0; i < inputs.length; i++) {
+        for (let k = 0; k < 3; k++) {
+          assert.deepEqual(
+            new Uint8Array(concurrent[i]![k]!.buffer),
+            new Uint8Array(serial[i]![k]!.buffer),
+            `input ${i}, output ${k}`,
+          );
+        }
+      }
+    } finally {
+      addon.setThreads(before);
+    }
+  });
+
   it('rejects mixed dtypes and short arrays at the C boundary', () => {
     const f32 = new Float32Array(4);
     const f64 = new Float64Array(4);

@@ -16,6 +16,7 @@
  * the run fails with that error instead of after N retries.
  */
 import { FlowProducer, Queue, UnrecoverableError, Worker } from 'bullmq';
+import { jobThreadsFromEnv, setBlasThreads } from '../../linalg/index.js';
 import { isUserError, UserError } from '../../util/errors.js';
 import { hashJson } from '../../util/hash.js';
 import { type JobSpec, levels, runJob } from '../jobs.js';
@@ -240,10 +241,14 @@ export interface WorkerOptions {
 /** Starts a worker that carries out queued jobs until `close()`. */
 export function startWorker(o: WorkerOptions): { worker: Worker; close: () => Promise<void> } {
   const log = o.log ?? (() => {});
+  // As a local run: one BLAS thread per job unless B2M_THREADS says otherwise, so a
+  // worker's outputs are the bytes the local executor writes.
+  const threads = setBlasThreads(jobThreadsFromEnv());
   const lockDuration = o.lockDurationMs ?? 60_000;
   const worker = new Worker<QueuedJob>(
     QUEUE_NAME,
     async (job) => {
+      await threads;
       const d = job.data;
       if (d.barrier || !d.job) return 'level done';
       const folder = await RunFolder.open(d.runRoot);
@@ -271,5 +276,11 @@ export function startWorker(o: WorkerOptions): { worker: Worker; close: () => Pr
     log(`failed: ${job?.name}: ${err.message.replace(USER_ERROR_PREFIX, '')}`),
   );
   worker.on('error', (err) => log(`worker: ${err.message}`));
-  return { worker, close: () => worker.close() };
+  return {
+    worker,
+    close: async () => {
+      await worker.close();
+      await setBlasThreads(await threads);
+    },
+  };
 }

@@ -138,6 +138,16 @@ describe('executors', () => {
     assert.equal(q.done, true);
   });
 
+  it('ready queue: a job that nothing waits for but that takes long goes before short chains', () => {
+    const long = makeJob('test-long', 'long', { x: { hash: 'q-long', value: 1 } }, { delayMs: 0 });
+    const head = makeJob('test-square', 'head', { x: { hash: 'q-head2', value: 1 } }, { delayMs: 0 });
+    const mid = makeJob('test-sum', 'mid', { parts: [outputOf(head)] }, {});
+    const tail = makeJob('test-sum', 'tail', { parts: [outputOf(mid)] }, {});
+    // By job count head's chain (3) is the longest; by typical seconds long's (100) is.
+    const q = new ReadyQueue([head, mid, tail, long]);
+    assert.deepEqual([q.take()?.label, q.take()?.label], ['long', 'head']);
+  });
+
   it('parses Redis URLs and refuses others', () => {
     assert.deepEqual(redisConnection('redis://:pw@10.0.0.1:7000/2'), {
       host: '10.0.0.1',

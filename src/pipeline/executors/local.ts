@@ -2,10 +2,12 @@
  * The local executor: every job in this process (the same graph a queue would run).
  * Up to `concurrency` jobs run at once, each started as soon as the jobs it reads
  * have finished: the numeric engine works off the JavaScript thread, and
- * overlapping two jobs keeps both cores busy through each job's single-threaded
- * stretches.
+ * overlapping two jobs keeps both cores busy. Each job's BLAS runs on one thread by
+ * default (`jobThreadsFromEnv`): two jobs' calls then run side by side instead of
+ * queueing for OpenBLAS's spinning threads.
  */
 import { availableParallelism } from 'node:os';
+import { jobThreadsFromEnv, setBlasThreads } from '../../linalg/index.js';
 import { InputResolver, type JobSpec, ReadyQueue, runJob } from '../jobs.js';
 import type { RunFolder } from '../run-folder.js';
 import { type StageContext, silentContext } from '../stage.js';
@@ -17,7 +19,17 @@ export class LocalExecutor implements Executor {
   /** `concurrency`: jobs at once (default: the machine's cores, at most 2). */
   constructor(private readonly concurrency = Math.min(2, availableParallelism())) {}
 
+  /** Runs the jobs with `jobThreadsFromEnv()` BLAS threads each, as a queue's workers do. */
   async run(folder: RunFolder, jobs: readonly JobSpec[], ctx: StageContext): Promise<ExecutionReport> {
+    const before = await setBlasThreads(jobThreadsFromEnv());
+    try {
+      return await this.runAll(folder, jobs, ctx);
+    } finally {
+      await setBlasThreads(before);
+    }
+  }
+
+  private runAll(folder: RunFolder, jobs: readonly JobSpec[], ctx: StageContext): Promise<ExecutionReport> {
     const t0 = performance.now();
     const resolver = new InputResolver(folder);
     const queue = new ReadyQueue(jobs);

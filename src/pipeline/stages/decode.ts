@@ -82,6 +82,7 @@ export function decodeData(
 export const decodeStage: Stage<DecodeStageInputs, DecodeStageOptions, DecodeStageOutput> = {
   name: 'decode',
   version: 1,
+  typicalSeconds: 25,
   async run({ subject, embeddings, clipGenres, others }, o, ctx) {
     const decoder = getDecoder(o.decoder);
     const data = decodeData(subject, embeddings, decoder.needs.others ? others : []);

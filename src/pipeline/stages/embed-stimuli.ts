@@ -39,6 +39,7 @@ export interface StimulusEmbeddings {
 export const embedStimuliStage: Stage<{ stimuli: StimulusFiles }, EmbedStimuliOptions, StimulusEmbeddings> = {
   name: 'embed-stimuli',
   version: 1,
+  typicalSeconds: 70,
   async run({ stimuli }, o, ctx) {
     const r = await embedFiles(stimuli.paths, {
       embedder: o.embedder,

@@ -56,6 +56,7 @@ const caches = () => ({ fmriCacheDir: cacheDir('fmri'), embeddingCacheDir: cache
 export const encodeChunkStage: Stage<EncodeInputs, EncodeChunkStageOptions, EncodeChunkOutput> = {
   name: 'encode-chunk',
   version: 1,
+  typicalSeconds: 30,
   async run() {
     throw new Error('the encode-chunk stage computes into its folder (produce)');
   },
@@ -89,6 +90,7 @@ export const encodeStage: Stage<
   // 2: keeps test time courses and names the atlas in encoding.json.
   // 3: a merge of `encode-chunk` jobs (space × voxel range) instead of one in-process fit.
   version: 3,
+  typicalSeconds: 2,
   async run() {
     throw new Error('the encode stage computes into its folder (produce)');
   },

@@ -130,6 +130,7 @@ export const generateStage: Stage<GenerateStageInputs, GenerateStageOptions, Gen
   name: 'generate',
   // 2: `dynamics_diff_db` replaced `loudness_diff_db`.
   version: 2,
+  typicalSeconds: 180,
   async run() {
     throw new Error('the generate stage computes into its folder (produce)');
   },

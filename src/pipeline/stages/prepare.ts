@@ -151,6 +151,7 @@ export interface PrepareInputs {
 export const prepareStage: Stage<PrepareInputs, PrepareOptions, PreparedSubject> = {
   name: 'prepare',
   version: 1,
+  typicalSeconds: 5,
   async run({ dataset, images }, o, ctx) {
     const { masker, dseg } = await subjectMasker(dataset.dataset, images.subject, o.mask);
     const cache = new RunMatrixCache(cacheDir('fmri'));
