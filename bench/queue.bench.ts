@@ -84,7 +84,8 @@ function jobFigures(dir: string, log: string[]): { jobsWall: number; chunks: num
   const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
     stages: { stage: string; label: string; cached: boolean }[];
   };
-  const chunkRows = manifest.stages.filter((s) => s.stage === 'encode-chunk' && !s.cached);
+  // Every chunk is new to the variant (the seed has none); a queued run's manifest marks them cached.
+  const chunkRows = manifest.stages.filter((s) => s.stage === 'encode-chunk');
   let voxelFits = 0;
   for (const s of chunkRows) {
     const m = /voxels (\d+)–(\d+)/.exec(s.label);
