@@ -94,7 +94,7 @@ function jobFigures(dir: string, log: string[]): { jobsWall: number; chunks: num
   return { jobsWall, chunks: chunkRows.length, voxelFits };
 }
 
-/** CPU seconds (user + system) of a finished child, from /proc while it is alive. */
+/** CPU seconds (user + system) a child has used so far, from /proc (read before it is killed). */
 function cpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {

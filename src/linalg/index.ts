@@ -103,3 +103,13 @@ export async function setBlasThreads(threads: number): Promise<number> {
   backend.info.threads = load.addon.info().threads;
   return before;
 }
+
+/** Runs `work` with `threads` BLAS threads, then restores the count that was in force. */
+export async function withBlasThreads<T>(threads: number, work: () => Promise<T>): Promise<T> {
+  const before = await setBlasThreads(threads);
+  try {
+    return await work();
+  } finally {
+    await setBlasThreads(before);
+  }
+}

@@ -203,8 +203,9 @@ export class ReadyQueue {
     const chainOf = (key: string): number => {
       const known = this.chain.get(key);
       if (known !== undefined) return known;
-      let c = cost(key);
-      for (const d of this.dependents.get(key) ?? []) c = Math.max(c, cost(key) + chainOf(d));
+      let after = 0;
+      for (const d of this.dependents.get(key) ?? []) after = Math.max(after, chainOf(d));
+      const c = cost(key) + after;
       this.chain.set(key, c);
       return c;
     };

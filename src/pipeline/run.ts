@@ -20,7 +20,7 @@ import { type Design, loadDesign } from '../fmri/design.js';
 import { resolvePreprocessOptions } from '../fmri/preprocess/options.js';
 import { checkGenerators } from '../generate/check.js';
 import { writeNpy } from '../io/npy.js';
-import { getBackend, jobThreadsFromEnv, setBlasThreads } from '../linalg/index.js';
+import { getBackend, jobThreadsFromEnv, withBlasThreads } from '../linalg/index.js';
 import { writeReport } from '../report/report.js';
 import type { LibraryIndex } from '../retrieve/build.js';
 import { listLibraryAudio } from '../retrieve/index.js';
@@ -104,13 +104,8 @@ function checkSelections(config: RunConfig, dsSubjects: string[]): string[] {
  * `jobThreadsFromEnv()` BLAS threads, restored afterwards: the run's parallelism is
  * across jobs, and the same count whatever the executor keeps the bytes identical.
  */
-export async function runPipeline(o: RunOptions): Promise<RunResult> {
-  const before = await setBlasThreads(jobThreadsFromEnv());
-  try {
-    return await runPipelineJobs(o);
-  } finally {
-    await setBlasThreads(before);
-  }
+export function runPipeline(o: RunOptions): Promise<RunResult> {
+  return withBlasThreads(jobThreadsFromEnv(), () => runPipelineJobs(o));
 }
 
 async function runPipelineJobs(o: RunOptions): Promise<RunResult> {

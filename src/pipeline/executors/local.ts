@@ -7,7 +7,7 @@
  * queueing for OpenBLAS's spinning threads.
  */
 import { availableParallelism } from 'node:os';
-import { jobThreadsFromEnv, setBlasThreads } from '../../linalg/index.js';
+import { jobThreadsFromEnv, withBlasThreads } from '../../linalg/index.js';
 import { InputResolver, type JobSpec, ReadyQueue, runJob } from '../jobs.js';
 import type { RunFolder } from '../run-folder.js';
 import { type StageContext, silentContext } from '../stage.js';
@@ -20,13 +20,8 @@ export class LocalExecutor implements Executor {
   constructor(private readonly concurrency = Math.min(2, availableParallelism())) {}
 
   /** Runs the jobs with `jobThreadsFromEnv()` BLAS threads each, as a queue's workers do. */
-  async run(folder: RunFolder, jobs: readonly JobSpec[], ctx: StageContext): Promise<ExecutionReport> {
-    const before = await setBlasThreads(jobThreadsFromEnv());
-    try {
-      return await this.runAll(folder, jobs, ctx);
-    } finally {
-      await setBlasThreads(before);
-    }
+  run(folder: RunFolder, jobs: readonly JobSpec[], ctx: StageContext): Promise<ExecutionReport> {
+    return withBlasThreads(jobThreadsFromEnv(), () => this.runAll(folder, jobs, ctx));
   }
 
   private runAll(folder: RunFolder, jobs: readonly JobSpec[], ctx: StageContext): Promise<ExecutionReport> {
