@@ -5,7 +5,7 @@ import { Rng } from '../util/rng.js';
 import { chroma, chromaFilterbank } from './chroma.js';
 import { delta, mfcc, savgolDerivativeWeights } from './mfcc.js';
 import { estimateTempo, onsetStrength } from './onset.js';
-import { spectralFeatures } from './spectral.js';
+import { extremeSums, spectralFeatures } from './spectral.js';
 import { INDEX, loadF32, loadSignal, maxAbsErr, maxRelErr } from './test-fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: fixture manifest entries
@@ -107,5 +107,36 @@ describe('feature rules', () => {
   it('silence has no tempo (bpm 0) and too-short input is a clear error', () => {
     assert.equal(estimateTempo(new Float32Array(500), 43).bpm, 0);
     assert.throws(() => estimateTempo(new Float32Array(10), 43), /too short/);
+  });
+});
+
+describe('spectral contrast selection', () => {
+  it('sums the k smallest and k largest exactly as a full sort does, ties and overlaps included', () => {
+    const rng = new Rng('extreme-sums');
+    const scratch = new Float64Array(600);
+    const small = new Float64Array(300);
+    const large = new Float64Array(300);
+    for (let trial = 0; trial < 400; trial++) {
+      const len = 1 + rng.int(0, 500);
+      // Coarse values make ties common (silent bins are exact zeros in real spectra).
+      const coarse = trial % 3 === 0;
+      const x = Float64Array.from({ length: len + 20 }, () =>
+        coarse ? rng.int(0, 6) / 4 : Math.abs(rng.normal()) * 10 ** rng.int(-3, 3),
+      );
+      const lo = rng.int(0, 20);
+      const k = Math.max(1, trial % 5 === 0 ? rng.int(1, len) : Math.round(0.02 * len));
+      const view = x.slice(lo, lo + len).sort();
+      let a = 0;
+      let b = 0;
+      for (let i = 0; i < k; i++) {
+        a += view[i] as number;
+        b += view[len - 1 - i] as number;
+      }
+      const [sa, sb] = extremeSums(x, lo, lo + len, k, scratch, small, large);
+      assert.ok(
+        Object.is(sa, a) && Object.is(sb, b),
+        `trial ${trial}: len ${len} k ${k}: ${sa} ${a} / ${sb} ${b}`,
+      );
+    }
   });
 });

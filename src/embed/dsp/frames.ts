@@ -7,7 +7,7 @@ import { chromaFilterbank } from '../../audio/chroma.js';
 import { powerToDb } from '../../audio/db.js';
 import { melFilterbank } from '../../audio/mel.js';
 import { delta, mfccFromMelDb } from '../../audio/mfcc.js';
-import { spectralFeatures } from '../../audio/spectral.js';
+import { spectralAnalyser } from '../../audio/spectral.js';
 import { forEachPowerFrame, frameCount, resolveStft } from '../../audio/stft.js';
 import { Matrix } from '../../linalg/matrix.js';
 
@@ -76,14 +76,24 @@ const FILTERS = {
  */
 export function melAndChroma(x: Float32Array): { mel: Matrix<Float32Array>; chroma: Matrix<Float32Array> } {
   const o = resolveStft({ nFft: N_FFT, hop: HOP });
-  const T = frameCount(x.length, o);
+  const acc = melChromaAnalyser(frameCount(x.length, o));
+  forEachPowerFrame(x, o, acc.visit);
+  return { mel: acc.mel, chroma: acc.chroma };
+}
+
+/** Mel power and max-normalised chroma, filled frame by frame from an N_FFT/HOP power spectrum. */
+function melChromaAnalyser(T: number): {
+  mel: Matrix<Float32Array>;
+  chroma: Matrix<Float32Array>;
+  visit: (t: number, pw: Float64Array) => void;
+} {
   const mel = Matrix.zeros(N_MELS, T, 'float32');
   const chroma = Matrix.zeros(12, T, 'float32');
   const fb = FILTERS.mel;
   const cf = FILTERS.chroma;
   const nB = cf.cols;
   const col = new Float64Array(12);
-  forEachPowerFrame(x, o, (t, pw) => {
+  const visit = (t: number, pw: Float64Array): void => {
     for (let m = 0; m < N_MELS; m++) {
       const w = fb.weights[m] as Float64Array;
       const k0 = fb.start[m] as number;
@@ -101,22 +111,29 @@ export function melAndChroma(x: Float32Array): { mel: Matrix<Float32Array>; chro
     }
     const s = max < 2.2250738585072014e-308 ? 1 : 1 / max;
     for (let c = 0; c < 12; c++) chroma.data[c * T + t] = (col[c] as number) * s;
-  });
-  return { mel, chroma };
+  };
+  return { mel, chroma, visit };
 }
 
 /** x: mono at DSP_SAMPLE_RATE. */
 export function clipFrames(x: Float32Array): ClipFrames {
   const sr = DSP_SAMPLE_RATE;
-  const stft = { nFft: N_FFT, hop: HOP };
-  const { mel, chroma } = melAndChroma(x);
-  const T = mel.cols;
+  // One STFT pass feeds both analysers (they share nFft, hop, window and padding).
+  const o = resolveStft({ nFft: N_FFT, hop: HOP });
+  const T = frameCount(x.length, o);
+  const mc = melChromaAnalyser(T);
+  const spa = spectralAnalyser(sr, T, { nFft: N_FFT, hop: HOP });
+  forEachPowerFrame(x, o, (t, pw) => {
+    mc.visit(t, pw);
+    spa.visit(t, pw);
+  });
+  const { mel, chroma } = mc;
   const melDb = new Matrix(N_MELS, T, powerToDb(mel.data, { topDb: 80 }));
   const cc = mfccFromMelDb(melDb, N_MFCC);
   // librosa's delta needs ≥ 9 frames; shorter clips (< 0.2 s) have no derivative.
   const d1 = T >= 9 ? delta(cc, { order: 1 }) : Matrix.zeros(N_MFCC, T, 'float32');
   const d2 = T >= 9 ? delta(cc, { order: 2 }) : Matrix.zeros(N_MFCC, T, 'float32');
-  const sp = spectralFeatures(x, sr, stft);
+  const sp = spa.finish();
   const spectral = Matrix.zeros(11, T, 'float32');
   const kHz = (a: Float32Array) => Float32Array.from(a, (v) => v / 1000);
   spectral.data.set(kHz(sp.centroid), 0);
