@@ -141,18 +141,26 @@ export function targetBatches(t: number, batch: number, grid?: TargetGrid): Targ
 
 /**
  * `gather` of columns [b.j0, b.j1) into a b.width-wide block at column b.lead, the other
- * columns zero (`shift[j − b.j0]` is subtracted from column j when given).
+ * columns zero (`shift[j − b.j0]` is subtracted from column j when given). With
+ * `scratch`, the block is written into its leading elements (it must hold
+ * n_rows × b.width) and views it: valid until the scratch is written again.
  */
 export function gatherBlock<T extends FloatArray>(
   m: Matrix<T>,
   rows: Int32Array | null,
   b: TargetBatch,
   shift: Float64Array | null = null,
+  scratch: T | null = null,
 ): Matrix<T> {
   const n = b.j1 - b.j0;
-  if (b.lead === 0 && b.width === n) return gather(m, rows, b.j0, b.j1, shift);
   const nr = rows ? rows.length : m.rows;
-  const out = allocate(m.dtype, nr * b.width) as T;
+  if (!scratch && b.lead === 0 && b.width === n) return gather(m, rows, b.j0, b.j1, shift);
+  if (scratch && scratch.length < nr * b.width) {
+    throw new Error(`gatherBlock: scratch of ${scratch.length} elements, ${nr * b.width} needed`);
+  }
+  const out = scratch ? (scratch.subarray(0, nr * b.width) as T) : (allocate(m.dtype, nr * b.width) as T);
+  // A reused buffer holds the last block: clear the padding (a fresh one is zeros).
+  if (scratch && (b.lead !== 0 || b.width !== n)) out.fill(0);
   const src = m.data;
   for (let k = 0; k < nr; k++) {
     const so = (rows ? (rows[k] as number) : k) * m.cols + b.j0;

@@ -20,13 +20,16 @@
  * kernels from it, so X is multiplied once instead of once per fold.
  */
 import type { Backend } from '../linalg/backend.js';
-import { type FloatArray, Matrix } from '../linalg/matrix.js';
+import { allocate, type FloatArray, Matrix } from '../linalg/matrix.js';
 import { clampedEigenvalues, columnMeans, gather, scaleByShiftedInverse, scaleColumns } from './blocks.js';
 import type { Fold } from './cv.js';
 
 export type SolverName = 'primal' | 'dual' | 'dual-folds';
 
-/** Predictions for a batch of alphas: (a1 − a0) blocks of n_val rows stacked, n_val·(a1 − a0) × n_batch. */
+/**
+ * Predictions for a batch of alphas: (a1 − a0) blocks of n_val rows stacked, n_val·(a1 − a0) × n_batch.
+ * The matrix may be a view of a buffer the next call overwrites: use it before asking again.
+ */
 export type AlphaPredictor<T extends FloatArray> = (alphas: readonly number[]) => Promise<Matrix<T>>;
 
 /** One fold, decomposed once; reused for every target batch and alpha. */
@@ -56,6 +59,9 @@ function spectralFold<T extends FloatArray>(
 ): FoldOperator<T> {
   const nVal = A.rows;
   let Aa: Matrix<T> | null = null;
+  // The predictions' buffer, reused by every call (the caller scores one alpha batch
+  // before asking for the next): fresh ones per call kept the garbage collector busy.
+  let outBuf: T | null = null;
   return {
     nVal,
     async batch(Ytr) {
@@ -65,7 +71,9 @@ function spectralFold<T extends FloatArray>(
         // alpha (not one over the stacked alphas): the shape of each product, hence its
         // rounding, then does not depend on how many alphas the memory plan batches.
         Aa ??= Matrix.zeros(nVal, A.cols, A.dtype) as Matrix<T>;
-        const out = Matrix.zeros(alphas.length * nVal, B.cols, A.dtype) as Matrix<T>;
+        const size = alphas.length * nVal * B.cols;
+        if (!outBuf || outBuf.length < size) outBuf = allocate(A.dtype, size) as T;
+        const out = new Matrix(alphas.length * nVal, B.cols, outBuf.subarray(0, size) as T);
         for (let a = 0; a < alphas.length; a++) {
           scaleColumns(A, lambda, alphas[a]!, Aa);
           await backend.gemm(Aa, B, { out: out.rowSlice(a * nVal, (a + 1) * nVal) });
