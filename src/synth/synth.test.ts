@@ -52,6 +52,20 @@ describe('synthesizeDataset (tiny twin: 1 subject, tiny grid, one test run, tone
     rmSync(c, { recursive: true });
   });
 
+  it('builds subjects on worker threads with the bytes of building them one by one', async () => {
+    const multi = { ...tiny, subjects: 3, seed: 0 };
+    const one = join(base, 'one-thread');
+    const two = join(base, 'two-threads');
+    await synthesizeDataset({ ...multi, out: one, threads: 1 });
+    await synthesizeDataset({ ...multi, out: two, threads: 2 });
+    const files = listFiles(one);
+    assert.ok(files.includes(`sub-003/func/sub-003_${RUN}_bold.nii.gz`));
+    assert.deepEqual(listFiles(two), files);
+    for (const f of files) assert.equal(await hashFile(join(two, f)), await hashFile(join(one, f)), f);
+    rmSync(one, { recursive: true });
+    rmSync(two, { recursive: true });
+  });
+
   it('writes the BIDS layout with the real events and sidecars byte for byte', () => {
     const files = new Set(listFiles(a));
     for (const f of [
