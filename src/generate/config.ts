@@ -1,11 +1,15 @@
 /** The `generate` section of the run configuration (the generation stage fills it in). */
 import { z } from 'zod';
+import { DEFAULT_CANDIDATES } from './run.js';
 
 export const GenerateConfigSchema = z.strictObject({
   enabled: z.boolean().default(true),
   generators: z.array(z.string()).default(['composer']),
-  /** Candidates drawn per clip (2: about 6 min for 5 subjects × 60 clips on 2 cores, 1: about 5; docs/generation.md). */
-  candidates: z.number().int().min(1).default(2),
+  /**
+   * Candidates drawn per clip, best of N kept (default 8; the demo draws 2 to fit its
+   * laptop budget: the stage's cost is ∝ N, docs/generation.md § Budget).
+   */
+  candidates: z.number().int().min(1).default(DEFAULT_CANDIDATES),
   /** Which score keeps a candidate: cosine to the predicted embedding, or the predicted brain response (needs encoding). */
   select: z.enum(['embedding', 'brain']).default('embedding'),
   /** Soundfont the composer renders with (see SOUNDFONTS). */

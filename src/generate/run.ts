@@ -51,8 +51,11 @@ import type { BrainSelection, GeneratedClip, GenerationTarget, GeneratorContext 
 /** Generation length and rate: the stimuli's (15 s at 22,050 Hz). */
 export const GENERATED_SECONDS = 15;
 export const GENERATED_RATE = 22050;
-/** Candidates per clip by default: about 6 min for 5 subjects × 60 clips on 2 cores (bench/generate.bench.ts). */
-export const DEFAULT_CANDIDATES = 2;
+/**
+ * Candidates per clip by default (the method's best of N). The stage's cost is ∝ N: see
+ * docs/generation.md § Budget and `npm run bench:generate -- --candidates N`.
+ */
+export const DEFAULT_CANDIDATES = 8;
 /** MP3 bit rate of written samples: 64 kbit/s mono is plenty for 22,050 Hz, and cheaper to encode than 96. */
 export const MP3_KBPS = 64;
 

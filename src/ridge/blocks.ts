@@ -70,6 +70,19 @@ export function scaleColumns<T extends FloatArray>(
   }
 }
 
+/** out = M diag(f): column i of M scaled by f[i] (M, out: rows × cols; f: cols). */
+export function scaleColumnsBy<T extends FloatArray>(M: Matrix<T>, f: Float64Array, out: Matrix<T>): void {
+  const { rows, cols } = M;
+  // Locals, not `M.data[…]` in the loop: the dual solver calls this per fold and alpha
+  // on n_val × n matrices, and the property loads had doubled its cost.
+  const src = M.data;
+  const dst = out.data;
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let i = 0; i < cols; i++) dst[base + i] = (src[base + i] as number) * (f[i] as number);
+  }
+}
+
 /** Writes columns [s0, s0 + w) of `src` (rows × any) into columns [c0, c0 + w) of `dst` (rows × cols). */
 export function scatterCols(dst: Matrix, src: Matrix, c0: number, s0 = 0, w = src.cols - s0): void {
   const sc = src.cols;

@@ -21,7 +21,14 @@
  */
 import type { Backend } from '../linalg/backend.js';
 import { allocate, type FloatArray, Matrix } from '../linalg/matrix.js';
-import { clampedEigenvalues, columnMeans, gather, scaleByShiftedInverse, scaleColumns } from './blocks.js';
+import {
+  clampedEigenvalues,
+  columnMeans,
+  gather,
+  scaleByShiftedInverse,
+  scaleColumns,
+  scaleColumnsBy,
+} from './blocks.js';
 import type { Fold } from './cv.js';
 
 export type SolverName = 'primal' | 'dual' | 'dual-folds';
@@ -329,17 +336,11 @@ const dual: Solver = {
                 const alpha = alphas[a]!;
                 // f_i = α / (λ_i + α): the spectrum of I − H(α) on Q's span (H keeps 1 whole).
                 for (let i = 0; i < k; i++) shrink[i] = alpha / (lambda[i]! + alpha);
-                for (let r = 0; r < nVal; r++) {
-                  const o = r * k;
-                  for (let i = 0; i < k; i++) scaled.data[o + i] = (Qs.data[o + i] as number) * shrink[i]!;
-                }
+                scaleColumnsBy(Qs, shrink, scaled);
                 let L = factors.get(alpha);
                 if (L === undefined) {
                   for (let i = 0; i < k; i++) rootF[i] = Math.sqrt(shrink[i]!);
-                  for (let r = 0; r < nVal; r++) {
-                    const o = r * k;
-                    for (let i = 0; i < k; i++) root.data[o + i] = (Qs.data[o + i] as number) * rootF[i]!;
-                  }
+                  scaleColumnsBy(Qs, rootF, root);
                   const G = await backend.syrk(root); // (I − H)_val,val, symmetric PSD
                   try {
                     L = await backend.cholesky(G);
@@ -370,8 +371,9 @@ const dual: Solver = {
                   continue;
                 }
                 const block = out.data.subarray(a * nVal * w, (a + 1) * nVal * w);
-                for (let k = 0; k < block.length; k++)
-                  block[k] = (Yval.data[k] as number) - (E.data[k] as number);
+                const yv = Yval.data;
+                const ev = E.data;
+                for (let k = 0; k < block.length; k++) block[k] = (yv[k] as number) - (ev[k] as number);
               }
               return out;
             };
