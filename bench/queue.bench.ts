@@ -18,7 +18,7 @@
  * Each worker takes `--concurrency` jobs at once (default 1), each job one BLAS thread.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { resolveConfig } from '../src/pipeline/config.js';
@@ -77,21 +77,27 @@ interface Variant {
   same: string;
 }
 
-/** Wall seconds of the jobs, the chunk jobs' count and their voxel-fits, from the run's log and manifest. */
+/**
+ * Wall seconds of the jobs (from the run's log), the chunk jobs' count and their
+ * voxel-fits (from the `stage.json` of every `encode-chunk` output in the run folder:
+ * the manifest lists only the stages the coordinator ran or loaded itself, and a
+ * queued run's merge reads the workers' chunks without loading them as stages).
+ */
 function jobFigures(dir: string, log: string[]): { jobsWall: number; chunks: number; voxelFits: number } {
   const line = log.find((l) => /^jobs: \d+ computed/.test(l)) ?? '';
   const jobsWall = Number(/([\d.]+) s$/.exec(line)?.[1] ?? Number.NaN);
-  const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as {
-    stages: { stage: string; label: string; cached: boolean }[];
-  };
-  // Every chunk is new to the variant (the seed has none); a queued run's manifest marks them cached.
-  const chunkRows = manifest.stages.filter((s) => s.stage === 'encode-chunk');
+  const chunkDir = join(dir, 'stages', 'encode-chunk');
+  // Every chunk is new to the variant: the seed run folder has none.
+  const keys = existsSync(chunkDir)
+    ? readdirSync(chunkDir).filter((k) => existsSync(join(chunkDir, k, 'stage.json')))
+    : [];
   let voxelFits = 0;
-  for (const s of chunkRows) {
-    const m = /voxels (\d+)–(\d+)/.exec(s.label);
+  for (const k of keys) {
+    const rec = JSON.parse(readFileSync(join(chunkDir, k, 'stage.json'), 'utf8')) as { label: string };
+    const m = /voxels (\d+)–(\d+)/.exec(rec.label);
     if (m) voxelFits += Number(m[2]) - Number(m[1]);
   }
-  return { jobsWall, chunks: chunkRows.length, voxelFits };
+  return { jobsWall, chunks: keys.length, voxelFits };
 }
 
 /** CPU seconds (user + system) a child has used so far, from /proc (read before it is killed). */
