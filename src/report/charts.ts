@@ -193,20 +193,29 @@ export function rankHistogram(ranks: Array<{ decoder: string; rank: number }>, n
   );
 }
 
-/** Dots per metric for brain, oracle and chance. */
+/** Dots per metric for the brain, the oracle, the random baseline and the chance level. */
 export function comparisonDots(
   rows: Array<{ metric: string; kind: string; value: number }>,
   name: string,
 ): string {
+  // Correlations can be negative; everything else here is a rate in [0, 1].
+  const lo = Math.min(0, ...rows.map((r) => r.value));
   return tagged(
     plotHtml({
       width: 640,
       height: 40 + 28 * new Set(rows.map((r) => r.metric)).size,
       marginLeft: 160,
-      x: { label: 'value (mean over subjects)', grid: true, domain: [0, 1] },
+      x: { label: 'value (mean over subjects)', grid: true, domain: [lo, 1] },
       y: { label: null },
-      color: { legend: true, domain: ['brain', 'oracle', 'chance'], range: ['#4e79a7', '#59a14f', '#c00'] },
-      symbol: { domain: ['brain', 'oracle', 'chance'], range: ['circle', 'diamond', 'times'] },
+      color: {
+        legend: true,
+        domain: ['brain', 'oracle', 'random', 'chance'],
+        range: ['#4e79a7', '#59a14f', '#f28e2b', '#c00'],
+      },
+      symbol: {
+        domain: ['brain', 'oracle', 'random', 'chance'],
+        range: ['circle', 'diamond', 'square', 'times'],
+      },
       marks: [
         Plot.ruleY(rows, Plot.groupY({ x1: 'min', x2: 'max' }, { y: 'metric', x: 'value', stroke: '#bbb' })),
         Plot.dot(rows, { y: 'metric', x: 'value', stroke: 'kind', symbol: 'kind', r: 5, strokeWidth: 2 }),

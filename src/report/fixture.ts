@@ -405,11 +405,17 @@ export async function writeFixtureRun(
         }
         await json(`generation/${sub}/${gen}.json`, { clips: rows });
         const genreHits = mean(rows.map((row, i) => (row.attributes.genre === test[i]?.genre ? 1 : 0)));
+        // The generation stage's naming: the brain's metric bare, baselines prefixed.
         perSubject[sub] = {
           identification: metric(0.5 + 0.2 * r.uniform(), 0.5, { n }),
-          'identification.oracle': metric(0.85 + 0.1 * r.uniform(), 0.5, { n }),
-          'genreTop2.brain': metric(genreHits, 0.2, { n }),
-          'genreTop2.oracle': metric(0.8, 0.2, { n }),
+          genre_top2: metric(genreHits, 0.2, { n }),
+          tempo_error_bpm: metric(10 + 5 * r.uniform(), 17.6, { n, better: 'lower' }),
+          'oracle.identification': metric(0.85 + 0.1 * r.uniform(), 0.5, { n }),
+          'oracle.genre_top2': metric(0.8, 0.2, { n }),
+          'oracle.tempo_error_bpm': metric(8, 17.6, { n, better: 'lower' }),
+          'random.identification': metric(0.45 + 0.1 * r.uniform(), 0.5, { n }),
+          'random.genre_top2': metric(0.25, 0.2, { n }),
+          'random.tempo_error_bpm': metric(17, 17.6, { n, better: 'lower' }),
         };
       }
       const names = Object.keys(perSubject[subjects[0] as string] ?? {});

@@ -57,6 +57,21 @@ describe('writeReport', () => {
     assert.match(html, /0\.876 ± 0\.015/);
   });
 
+  it('charts reconstruction per metric with brain, oracle, random and chance, leaving BPM to the table', () => {
+    const chart =
+      /<div class="chart" data-chart="reconstruction-[^"]+">([\s\S]*?)<\/div>\s*(<p class="note">[^<]*<\/p>)/.exec(
+        html,
+      );
+    assert.ok(chart, 'a reconstruction chart followed by its note');
+    const svg = chart[1] as string;
+    for (const kind of ['brain', 'oracle', 'random', 'chance'])
+      assert.match(svg, new RegExp(`>${kind}<`), kind);
+    assert.match(svg, />identification</);
+    assert.match(svg, />genre_top2</);
+    assert.doesNotMatch(svg, /oracle\.identification|random\.genre_top2|tempo_error_bpm/);
+    assert.match(chart[2] as string, /tempo_error_bpm/);
+  });
+
   it('contains no URL at all, and every relative link resolves inside the run folder', () => {
     assert.doesNotMatch(html, /https?:|\/\/[a-z]/i);
     const links = [...html.matchAll(/\s(?:src|href)="([^"#][^"]*)"/g)].map((m) => m[1]!);

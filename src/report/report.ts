@@ -52,9 +52,19 @@ export interface ReportResult {
   seconds: number;
 }
 
-/** Name → kind for reconstruction/retrieval metric names like `genreTop2.oracle`. */
-function splitKind(name: string): { base: string; kind: 'brain' | 'oracle' } {
+type Kind = 'brain' | 'oracle' | 'random';
+
+/**
+ * Name → base metric and kind. Retrieval names end in the kind (`genreTop1.oracle`,
+ * `identification.chance` = a random library track); reconstruction names start with
+ * it (`oracle.genre_top2`, `random.logmel_r` = the generator conditioned on a random
+ * training clip). Unmarked names are the brain's.
+ */
+function splitKind(name: string): { base: string; kind: Kind } {
+  if (name.startsWith('oracle.')) return { base: name.slice(7), kind: 'oracle' };
+  if (name.startsWith('random.')) return { base: name.slice(7), kind: 'random' };
   if (name.endsWith('.oracle')) return { base: name.slice(0, -7), kind: 'oracle' };
+  if (name.endsWith('.chance')) return { base: name.slice(0, -7), kind: 'random' };
   if (name.endsWith('.brain')) return { base: name.slice(0, -6), kind: 'brain' };
   return { base: name, kind: 'brain' };
 }
@@ -220,17 +230,35 @@ function sectionRanks(run: RunData): string {
   );
 }
 
-function kindRows(block: MetricBlock): Array<{ metric: string; kind: string; value: number }> {
+/**
+ * One row per metric and kind (brain, oracle, random baseline) plus the metric's chance
+ * level, for the metrics on a 0–1 scale (accuracies, correlations); the others (BPM,
+ * dB) are returned by name, for the summary table only.
+ */
+function kindRows(block: MetricBlock): {
+  rows: Array<{ metric: string; kind: string; value: number }>;
+  offScale: string[];
+} {
   const rows: Array<{ metric: string; kind: string; value: number }> = [];
   const chance = new Map<string, number>();
   for (const [name, s] of Object.entries(block.summary)) {
     if (s.mean === null) continue;
     const { base, kind } = splitKind(name);
     rows.push({ metric: base, kind, value: s.mean });
-    chance.set(base, s.chance);
+    if (kind === 'brain' || !chance.has(base)) chance.set(base, s.chance);
   }
   for (const [metric, value] of chance) rows.push({ metric, kind: 'chance', value });
-  return rows;
+  const offScale = [...new Set(rows.filter((r) => !(r.value >= -1 && r.value <= 1)).map((r) => r.metric))];
+  return { rows: rows.filter((r) => !offScale.includes(r.metric)), offScale };
+}
+
+/** The dot chart of a block, and a line naming the metrics it leaves to the table. */
+function kindChart(block: MetricBlock, name: string): string {
+  const { rows, offScale } = kindRows(block);
+  const note = offScale.length
+    ? `<p class="note">Not on the 0–1 axis (see the table): ${offScale.map(esc).join(', ')}.</p>`
+    : '';
+  return comparisonDots(rows, name) + note;
 }
 
 function sectionLibrary(run: RunData): string {
@@ -238,12 +266,12 @@ function sectionLibrary(run: RunData): string {
   if (!m?.retrieval || Object.keys(m.retrieval).length === 0)
     return section('library', 'Library retrieval', notRun('retrieval', m?.skipped.retrieval));
   const parts = Object.entries(m.retrieval).map(
-    ([dec, b]) => `<h3>${esc(dec)}</h3>${comparisonDots(kindRows(b), `retrieval-${dec}`)}`,
+    ([dec, b]) => `<h3>${esc(dec)}</h3>${kindChart(b, `retrieval-${dec}`)}`,
   );
   return section(
     'library',
     'Library retrieval',
-    `<p>Nearest library track to the predicted embedding (brain), to the true embedding (oracle), and a random track (chance).</p>${summaryTable(m.retrieval, 'decoder')}${parts.join('')}`,
+    `<p>Nearest library track to the predicted embedding (brain), to the true embedding (oracle), a random track (random), and the chance level.</p>${summaryTable(m.retrieval, 'decoder')}${parts.join('')}`,
   );
 }
 
@@ -252,12 +280,12 @@ function sectionReconstruction(run: RunData): string {
   if (!m?.reconstruction || Object.keys(m.reconstruction).length === 0)
     return section('reconstruction', 'Reconstruction metrics', notRun('generation', m?.skipped.generation));
   const parts = Object.entries(m.reconstruction).map(
-    ([gen, b]) => `<h3>${esc(gen)}</h3>${comparisonDots(kindRows(b), `reconstruction-${gen}`)}`,
+    ([gen, b]) => `<h3>${esc(gen)}</h3>${kindChart(b, `reconstruction-${gen}`)}`,
   );
   return section(
     'reconstruction',
     'Reconstruction metrics',
-    `<p>Measures on the generated audio, against the oracle (generated from the true embedding) and chance.</p>${summaryTable(m.reconstruction, 'generator')}${parts.join('')}`,
+    `<p>Measures on the generated audio, against the oracle (generated from the true embedding), the random baseline (generated from a random training clip) and chance.</p>${summaryTable(m.reconstruction, 'generator')}${parts.join('')}`,
   );
 }
 
