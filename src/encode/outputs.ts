@@ -125,6 +125,10 @@ export interface EncodingSummary {
     bestLow?: string;
     bestHigh?: string;
     winner?: 'low' | 'high';
+    /** Mean noise ceiling (explainable-variance r) over the ROI's voxels. */
+    meanCeiling?: number;
+    /** The space most of the ROI's voxels prefer (`share` of the `voxels` that prefer one); absent when none does. */
+    preferred?: { space: string; share: number; voxels: number };
   }>;
   seconds: SubjectEncoding['seconds'];
   notes: string[];
@@ -363,6 +367,26 @@ export async function writeSubjectEncoding(
   const hierarchy: EncodingSummary['hierarchy'] = [];
   const plain = spaces.filter((s) => !s.banded);
   if (roi && plain.length) {
+    // Per ROI label: how many of its voxels prefer each space (index into enc.spaces + 1).
+    const prefCounts = new Map<number, Int32Array>();
+    roi.labels.forEach((l, j) => {
+      const k = pref[j] as number;
+      if (l === 0 || k === 0) return;
+      let c = prefCounts.get(l);
+      if (!c) prefCounts.set(l, (c = new Int32Array(enc.spaces.length + 1)));
+      c[k] = (c[k] as number) + 1;
+    });
+    const preferredOf = (label: number) => {
+      const c = prefCounts.get(label);
+      if (!c) return undefined;
+      let best = 0;
+      let total = 0;
+      for (let k = 1; k < c.length; k++) {
+        total += c[k] as number;
+        if ((c[k] as number) > (c[best] as number)) best = k;
+      }
+      return { space: enc.spaces[best - 1]!.spec.name, share: (c[best] as number) / total, voxels: total };
+    };
     const first = plain[0]!.rois;
     first.forEach((row, i) => {
       const meanR: Record<string, number> = {};
@@ -390,6 +414,8 @@ export async function writeSubjectEncoding(
               ? 'low'
               : 'high'
             : undefined,
+        meanCeiling: Number.isFinite(row.meanCeiling) ? row.meanCeiling : undefined,
+        preferred: preferredOf(row.index),
       });
     });
   }

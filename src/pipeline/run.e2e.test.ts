@@ -93,6 +93,25 @@ describe('b2m run (tiny twin, end to end)', () => {
     for (const f of [enc.timecourses.voxels, enc.timecourses.measured, enc.timecourses.predicted])
       assert.ok(existsSync(join(out, 'encoding', 'sub-001', f)), f);
     assert.ok(existsSync(join(enc.dataset, enc.roiAtlas.dseg)), 'atlas');
+    // ROI rows name their mean noise ceiling and, where voxels prefer a space, the majority one.
+    type Row = { meanCeiling?: number; preferred?: { space: string; share: number; voxels: number } };
+    const rows = enc.hierarchy as Row[];
+    assert.ok(
+      rows.some((h) => Number.isFinite(h.meanCeiling)),
+      'ROI noise ceilings',
+    );
+    const names = (enc.spaces as { name: string }[]).map((x) => x.name);
+    let counted = 0;
+    for (const h of rows) {
+      if (!h.preferred) continue;
+      assert.ok(names.includes(h.preferred.space), h.preferred.space);
+      assert.ok(h.preferred.share > 0 && h.preferred.share <= 1 && h.preferred.voxels >= 1);
+      counted += h.preferred.voxels;
+    }
+    const preferring = Object.entries(enc.preferred.counts as Record<string, number>)
+      .filter(([k]) => k !== 'none')
+      .reduce((a, [, v]) => a + v, 0);
+    assert.ok(counted <= preferring, `${counted} ROI voxels prefer a space, of ${preferring} in all`);
     assert.ok(existsSync(join(out, 'report.html')));
     assert.ok(metrics.retrieval?.['whole-cortex'], 'retrieval metrics');
     const pred = readNpy(join(out, 'predictions', 'sub-001', 'whole-cortex', 'pred_test.npy'));

@@ -99,11 +99,14 @@ export function heatmapChart(
   max: number,
 ): string {
   const chart = plotHtml({
-    width: Math.max(320, 80 + 70 * new Set(cells.map((c) => c.col)).size),
-    height: 40 + 24 * new Set(cells.map((c) => c.row)).size,
+    width: Math.max(320, 150 + 70 * new Set(cells.map((c) => c.col)).size),
+    height: 100 + 24 * new Set(cells.map((c) => c.row)).size,
     marginLeft: 80,
+    // Slanted column names: decoder names are wider than a 70-px column.
+    marginTop: 90,
+    marginRight: 70,
     padding: 0.05,
-    x: { label: null, axis: 'top' },
+    x: { label: null, axis: 'top', tickRotate: -35 },
     y: { label: null },
     color: { type: 'linear', scheme: 'viridis', domain: [min, max] },
     marks: [

@@ -503,7 +503,7 @@ async function sectionEncoding(
           ['ROI', 'voxels', ...e.spaces.map((s) => `mean r ${esc(s)}`), 'noise ceiling', 'preferred'],
           e.rois.map((r) => [
             esc(r.roi),
-            fmt(r.nVoxels ?? null),
+            r.nVoxels === undefined ? '–' : String(r.nVoxels),
             ...e.spaces.map((s) => fmt(r.meanR?.[s] ?? null)),
             fmt(r.noiseCeiling ?? null),
             esc(r.preferred ?? '–'),

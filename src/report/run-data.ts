@@ -141,7 +141,14 @@ interface EncodeStageSummary {
   /** Relative to the dataset root (or absolute). */
   roiAtlas?: { dseg: string; labels: string };
   timecourses?: EncodingSummary['timecourses'];
-  hierarchy?: Array<{ roi: string; voxels: number; meanR: Record<string, number> }>;
+  hierarchy?: Array<{
+    roi: string;
+    voxels: number;
+    meanR: Record<string, number>;
+    /** Absent in runs before the encode stage's version 4. */
+    meanCeiling?: number;
+    preferred?: { space: string; share: number; voxels: number };
+  }>;
 }
 
 /**
@@ -171,7 +178,15 @@ export function fromEncodeStage(v: unknown): unknown {
       ? { dseg: inDataset(stage.roiAtlas.dseg), labels: inDataset(stage.roiAtlas.labels) }
       : undefined,
     timecourses: stage.timecourses,
-    rois: (stage.hierarchy ?? []).map((h) => ({ roi: h.roi, nVoxels: h.voxels, meanR: h.meanR })),
+    rois: (stage.hierarchy ?? []).map((h) => ({
+      roi: h.roi,
+      nVoxels: h.voxels,
+      meanR: h.meanR,
+      noiseCeiling: h.meanCeiling ?? null,
+      preferred: h.preferred
+        ? `${h.preferred.space} (${Math.round(100 * h.preferred.share)} % of ${h.preferred.voxels})`
+        : null,
+    })),
   };
 }
 

@@ -89,7 +89,8 @@ export const encodeStage: Stage<
   name: 'encode',
   // 2: keeps test time courses and names the atlas in encoding.json.
   // 3: a merge of `encode-chunk` jobs (space × voxel range) instead of one in-process fit.
-  version: 3,
+  // 4: ROI rows name their mean noise ceiling and the space most of their voxels prefer.
+  version: 4,
   typicalSeconds: 2,
   async run() {
     throw new Error('the encode stage computes into its folder (produce)');
