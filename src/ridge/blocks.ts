@@ -60,14 +60,9 @@ export function scaleColumns<T extends FloatArray>(
   alpha: number,
   out: Matrix<T>,
 ): void {
-  const { rows, cols, data } = M;
-  const f = new Float64Array(cols);
-  for (let i = 0; i < cols; i++) f[i] = 1 / ((lambda[i] as number) + alpha);
-  const o = out.data;
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let i = 0; i < cols; i++) o[base + i] = (data[base + i] as number) * (f[i] as number);
-  }
+  const f = new Float64Array(M.cols);
+  for (let i = 0; i < M.cols; i++) f[i] = 1 / ((lambda[i] as number) + alpha);
+  scaleColumnsBy(M, f, out);
 }
 
 /** out = M diag(f): column i of M scaled by f[i] (M, out: rows × cols; f: cols). */
